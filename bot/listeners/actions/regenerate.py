@@ -1,0 +1,48 @@
+"""The Regenerate button: run the same request again, in the same place, for whoever clicked."""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import ValidationError
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.delivery import notify
+from bot.jobs import Destination, Job
+from bot.listeners.common import enqueue, services_of
+from bot.payloads import BlockAction
+
+log = logging.getLogger(__name__)
+
+
+async def regenerate(
+    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """Look up the button's key and submit the stored request again, attributed to the user who
+    clicked; an unknown or forgotten key tells them the button expired."""
+    await ack()
+    services = services_of(context)
+    try:
+        payload = BlockAction.model_validate(body)
+    except ValidationError:
+        log.warning("malformed block_actions payload")
+        return
+    entry = await services.regenerate.get(str(action.get("value") or ""))
+    channel_id = entry.channel_id if entry else (payload.channel.id if payload.channel else "")
+    destination = Destination(
+        team_id=entry.team_id if entry else (payload.team.id if payload.team else ""),
+        channel_id=channel_id,
+        user_id=payload.user.id,
+        thread_ts=entry.thread_ts if entry else None,
+        response_url=payload.response_url,
+    )
+    if entry is None:
+        await notify(client, destination, messages.REGENERATE_EXPIRED)
+        return
+    job = Job(request=entry.request, destination=destination, source="regenerate")
+    position, text = enqueue(services, job)
+    if position != 0:
+        await notify(client, destination, text)

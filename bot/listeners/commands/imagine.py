@@ -1,0 +1,90 @@
+"""``/imagine [options] <prompt>``: validate, ack at once, generate after the ack.
+
+Slash commands cannot be used in threads and carry no ``thread_ts`` (platform.md), so images go
+to the command's channel. Every ack is ephemeral (the default ``response_type``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import ValidationError
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.command import parse_command_text
+from bot.delivery import notify
+from bot.errors import UserInputError
+from bot.jobs import Destination, Job
+from bot.listeners.common import enqueue, services_of
+from bot.modal import build_modal
+from bot.payloads import ModalContext, SlashCommand
+from bot.request import build_request
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def imagine_command(
+    ack: AsyncAck, command: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """Handle ``/imagine``: usage for ``help``, the modal for an empty command, else a job.
+
+    Always acks within Slack's 3 seconds, with the reason when the request cannot be taken.
+    """
+    services = services_of(context)
+    settings = services.settings
+    try:
+        payload = SlashCommand.model_validate(command)
+    except ValidationError:
+        await ack(text=messages.MALFORMED_REQUEST)
+        return
+    destination = Destination(
+        team_id=payload.team_id,
+        channel_id=payload.channel_id,
+        user_id=payload.user_id,
+        response_url=payload.response_url,
+    )
+    try:
+        parsed = parse_command_text(payload.text, max_images=settings.max_images)
+        if parsed.kind == "generate":
+            request = build_request(parsed.prompt, parsed.options, settings)
+    except UserInputError as exc:
+        await ack(text=exc.text)
+        return
+
+    if parsed.kind == "help" and not payload.text.strip() and payload.trigger_id:
+        await ack()
+        await open_general_modal(client, payload.trigger_id, destination, services)
+    elif parsed.kind == "help":
+        await ack(text=messages.usage(settings.max_images, settings.prompt_max_chars))
+    elif parsed.kind == "usage":
+        await ack(text=messages.USAGE_NOT_RECORDED)
+    else:
+        _, text = enqueue(services, Job(request=request, destination=destination, source="command"))
+        await ack(text=text)
+
+
+async def open_general_modal(
+    client: AsyncWebClient, trigger_id: str, destination: Destination, services: Services
+) -> None:
+    """Open the modal with the general preset, posting to ``destination``'s channel; if Slack
+    refuses (the trigger is older than 3 s), send the usage text instead."""
+    context = ModalContext(
+        preset="general",
+        channel_id=destination.channel_id,
+        response_url=destination.response_url,
+    )
+    try:
+        await client.views_open(
+            trigger_id=trigger_id, view=build_modal(context, "", services.settings)
+        )
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        settings = services.settings
+        await notify(
+            client, destination, messages.usage(settings.max_images, settings.prompt_max_chars)
+        )

@@ -1,0 +1,10 @@
+"""Event listeners."""
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.listeners.events.app_mention import app_mention
+
+
+def register(app: AsyncApp) -> None:
+    """Register ``app_mention``."""
+    app.event("app_mention")(app_mention)

@@ -1,0 +1,71 @@
+"""Message shortcuts: open the modal prefilled with the message's text, for the slide or the
+brand asset preset; the images will be a reply in that message's thread.
+
+``views.open`` needs a ``trigger_id`` less than 3 seconds old (platform.md, "Modals"), so the
+handler acks and opens the modal straight away.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import ValidationError
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.listeners.common import services_of
+from bot.modal import build_modal
+from bot.payloads import MessageAction, ModalContext
+from bot.slack_text import slack_to_plain
+
+log = logging.getLogger(__name__)
+
+SLIDE_CALLBACK_ID = "imagine_slide"
+BRAND_CALLBACK_ID = "imagine_brand"
+
+
+async def open_slide_modal(
+    ack: AsyncAck, shortcut: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """"Imagine a slide": the modal with the slide preset."""
+    await _open(ack, shortcut, client, context, "slide")
+
+
+async def open_brand_modal(
+    ack: AsyncAck, shortcut: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """"Imagine a brand asset": the modal with the brand preset."""
+    await _open(ack, shortcut, client, context, "brand")
+
+
+async def _open(
+    ack: AsyncAck,
+    shortcut: dict,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    preset: str,
+) -> None:
+    await ack()
+    services = services_of(context)
+    try:
+        action = MessageAction.model_validate(shortcut)
+    except ValidationError as exc:
+        log.warning("malformed message shortcut payload: %d problems", exc.error_count())
+        return
+    modal_context = ModalContext(
+        preset=preset,
+        channel_id=action.channel.id,
+        thread_ts=action.thread_ts,
+        source_ts=action.message.ts,
+        response_url=action.response_url,
+    )
+    prefill = slack_to_plain(action.message.text)
+    try:
+        await client.views_open(
+            trigger_id=action.trigger_id,
+            view=build_modal(modal_context, prefill, services.settings),
+        )
+    except SlackApiError as exc:
+        log.warning("views.open failed for %s shortcut: %s", preset, exc.response.get("error"))

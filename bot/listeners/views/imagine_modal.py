@@ -1,0 +1,60 @@
+"""Submitting the Imagine modal: invalid input is refused next to its field
+(``response_action: errors``); valid input closes the modal and becomes a job."""
+
+from __future__ import annotations
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.delivery import notify
+from bot.errors import UserInputError
+from bot.jobs import Destination, Job, Source
+from bot.listeners.common import enqueue, services_of
+from bot.modal import PROMPT, field_errors, read_submission
+from bot.payloads import ModalContext
+from bot.request import build_request
+
+SOURCES: dict[str, Source] = {"slide": "shortcut:slide", "brand": "shortcut:brand"}
+
+
+async def submit_imagine_modal(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """Validate the submission and start the job, or show errors inside the modal."""
+    services = services_of(context)
+    settings = services.settings
+    modal = ModalContext.load(str(view.get("private_metadata") or ""))
+    user_id = str((body.get("user") or {}).get("id") or "")
+    team_id = str((body.get("team") or {}).get("id") or view.get("team_id") or "")
+    if modal is None or modal.preset not in ("general", "slide", "brand") or not user_id:
+        await ack(response_action="errors", errors={PROMPT: messages.MALFORMED_REQUEST})
+        return
+    try:
+        prompt, options = read_submission(
+            (view.get("state") or {}).get("values") or {}, max_images=settings.max_images
+        )
+        request = build_request(prompt, options, settings, preset=modal.preset)  # type: ignore[arg-type]
+    except UserInputError as exc:
+        await ack(response_action="errors", errors=field_errors(exc))
+        return
+    job = Job(
+        request=request,
+        destination=Destination(
+            team_id=team_id,
+            channel_id=modal.channel_id,
+            user_id=user_id,
+            thread_ts=modal.thread_ts,
+            response_url=modal.response_url,
+            source_ts=modal.source_ts,
+        ),
+        source=SOURCES.get(modal.preset, "modal"),
+    )
+    position, text = enqueue(services, job)
+    if position is None:
+        await ack(response_action="errors", errors={PROMPT: text})
+        return
+    await ack()
+    if position > 0:
+        await notify(client, job.destination, text)

@@ -1,0 +1,247 @@
+"""Every sentence a Slack user or admin reads from Imagine, in one module.
+
+Texts are Slack mrkdwn. Functions take the data they show; none of them ever receives a secret.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot import errors
+
+if TYPE_CHECKING:
+    from bot.capabilities import ModelCapabilities
+
+
+def _join(values: tuple[str, ...] | list[str]) -> str:
+    quoted = [f"`{v}`" for v in values]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def plural(count: int, word: str) -> str:
+    """``1 image``, ``2 images``."""
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
+# --- Usage -----------------------------------------------------------------------------------
+
+
+def usage(max_images: int, prompt_max_chars: int) -> str:
+    """The help text of ``/imagine``."""
+    return (
+        "*Imagine* turns a prompt into images, right here.\n"
+        "`/imagine [options] <prompt>`, for example `/imagine --n 2 --size landscape a flying "
+        "car over the sea`\n"
+        f"• `--n N`: how many images, 1 to {max_images}\n"
+        "• `--size`: `square`, `landscape`, `portrait`, `auto` or `WIDTHxHEIGHT`\n"
+        "• `--quality`: `low`, `medium`, `high` or `auto`\n"
+        "• `--background`: `transparent`, `opaque` or `auto`\n"
+        "Write `--opt=value` if you prefer, and `--` before a prompt that starts with dashes.\n"
+        f"A prompt can be up to {prompt_max_chars:,} characters. `/imagine` alone opens a form; "
+        "`/imagine usage` shows what you have generated. Mention me in a thread to get images "
+        "there, or use the message shortcuts *Imagine a slide* and *Imagine a brand asset*."
+    )
+
+
+# --- Validation --------------------------------------------------------------------------------
+
+PROMPT_EMPTY = "Your prompt is empty. Describe the image you want, e.g. `/imagine a red fox in snow`."
+
+
+def prompt_too_long(length: int, limit: int) -> str:
+    """Shown when the prompt is over PROMPT_MAX_CHARS."""
+    return f"Your prompt is {length:,} characters; the limit is {limit:,}. Shorten it and try again."
+
+
+def framed_prompt_too_long(length: int, limit: int, model: str) -> str:
+    """Shown when a preset's frame pushes the prompt over the model's own limit."""
+    return (
+        f"With the preset's instructions your prompt is {length:,} characters, but {model} takes "
+        f"at most {limit:,}. Shorten your text and try again."
+    )
+
+
+def option_unknown(token: str) -> str:
+    """Shown for an option that does not exist."""
+    return (
+        f"I don't know the option `{token.split('=')[0]}`. The options are `--n`, `--size`, "
+        "`--quality` and `--background`; put `--` before a prompt that starts with dashes."
+    )
+
+
+def option_needs_value(name: str) -> str:
+    """Shown when an option is last or followed by another option."""
+    return f"`--{name}` needs a value, e.g. `--{name} {_EXAMPLES[name]}`."
+
+
+def option_repeated(name: str) -> str:
+    """Shown when an option is given twice."""
+    return f"`--{name}` is given twice; keep one."
+
+
+_EXAMPLES = {"n": "2", "size": "landscape", "quality": "high", "background": "transparent"}
+
+
+def n_invalid(value: str, max_images: int) -> str:
+    """Shown when ``--n`` is not a whole number in range."""
+    return f"`--n` must be a whole number from 1 to {max_images}; you wrote `{value[:20]}`."
+
+
+def size_unknown(value: str, caps: ModelCapabilities) -> str:
+    """Shown for a size that is not a size at all."""
+    return f"`{value[:40]}` is not a size. {_sizes_sentence(caps)}"
+
+
+def size_name_unsupported(name: str, caps: ModelCapabilities) -> str:
+    """Shown when a named size has no match for the model (dall-e-2 has only squares)."""
+    return f"{caps.name} has no {name} size. {_sizes_sentence(caps)}"
+
+
+def size_unsupported(size: str, caps: ModelCapabilities) -> str:
+    """Shown for a ``WxH`` the model does not take."""
+    return f"{caps.name} cannot make {size} images. {_sizes_sentence(caps)}"
+
+
+def size_rule_broken(size: str, rule: str, caps: ModelCapabilities) -> str:
+    """Shown for a custom gpt-image-2 size that breaks one of its rules."""
+    return f"{size} does not work: for {caps.name}, {rule}. {_sizes_sentence(caps)}"
+
+
+def _sizes_sentence(caps: ModelCapabilities) -> str:
+    names = [n for n in ("square", "landscape", "portrait") if n in caps.named_sizes]
+    fixed = [s for s in caps.sizes]
+    text = f"Use {_join(names + fixed)}"
+    if caps.custom_sizes:
+        text += ", or any `WIDTHxHEIGHT` with sides divisible by 16, up to 3840x2160"
+    return text + "."
+
+
+def quality_unsupported(value: str, caps: ModelCapabilities) -> str:
+    """Shown for a quality the model does not take."""
+    return f"{caps.name} does not offer quality `{value[:20]}`. Use {_join(caps.qualities)}."
+
+
+def background_unknown(value: str) -> str:
+    """Shown for a background that does not exist."""
+    return (
+        f"`{value[:20]}` is not a background. Use {_join(('transparent', 'opaque', 'auto'))}."
+    )
+
+
+def background_unsupported(caps: ModelCapabilities) -> str:
+    """Shown when the model has no background option (DALL·E)."""
+    return f"{caps.name} cannot set a background; leave `--background` out."
+
+
+# --- Progress ----------------------------------------------------------------------------------
+
+
+def generating(n: int, position: int) -> str:
+    """The ack: ``position`` 0 means the job started, k means k-th in line."""
+    what = f"Generating {plural(n, 'image')}…"
+    if position <= 0:
+        return f":hourglass_flowing_sand: {what}"
+    return (
+        f":hourglass_flowing_sand: You're number {position:,} in line; {what[0].lower()}"
+        f"{what[1:]} as soon as a slot frees up."
+    )
+
+
+QUEUE_FULL = (
+    ":no_entry: Imagine is at capacity right now and can't take more requests. "
+    "Please try again in a few minutes."
+)
+SHUTTING_DOWN = ":arrows_counterclockwise: Imagine is restarting. Please try again in a minute."
+INTERRUPTED = (
+    ":warning: Imagine had to restart before your images were ready: `{prompt}`. "
+    "Please run the request again."
+)
+
+
+def caption(user_id: str, revised_prompts: list[str], *, regenerated: bool = False) -> str:
+    """The message that carries the images: who asked and the revised prompt(s) drawn."""
+    from bot.slack_text import escape_mrkdwn
+
+    verb = "regenerated" if regenerated else "imagined"
+    unique = list(dict.fromkeys(revised_prompts))
+    if len(unique) == 1:
+        return f"<@{user_id}> {verb}: {escape_mrkdwn(unique[0])}"
+    lines = "\n".join(f"{i}. {escape_mrkdwn(p)}" for i, p in enumerate(revised_prompts, 1))
+    return f"<@{user_id}> {verb}:\n{lines}"
+
+
+def partial_failure(failed: int, total: int, reason: str) -> str:
+    """Shown when k of n images failed and the rest were posted."""
+    return f":warning: {failed} of {total} images could not be generated: {reason}"
+
+
+REGENERATE_PROMPT = "Want another take?"
+REGENERATE_EXPIRED = (
+    "That Regenerate button has expired. Run the request again with `/imagine` or the shortcut."
+)
+
+
+def job_timed_out(seconds: float) -> str:
+    """Shown when a job passed JOB_TIMEOUT_S."""
+    return (
+        f":warning: Your images took longer than {seconds:,.0f} seconds and were given up. "
+        "Try again, perhaps with fewer images or a lower quality."
+    )
+
+
+# --- Failures ----------------------------------------------------------------------------------
+
+PRIVATE_CHANNEL = (
+    ":lock: I can't post in this conversation because I'm not a member. "
+    "Add me with `/invite @Imagine` and try again."
+)
+ARCHIVED_CHANNEL = ":lock: This channel is archived, so I can't post images here."
+UPLOAD_FAILED = (
+    ":warning: Your images were generated, but Slack did not accept the upload (`{error}`). "
+    "Please try again in a moment."
+)
+UNEXPECTED = ":warning: Something went wrong on our side while making your images. Please try again."
+MALFORMED_REQUEST = "Slack sent a request I couldn't read. Please try again."
+
+
+def for_error(exc: BaseException) -> str:
+    """The message for a failed job, chosen by the exception's class (platform.md "Errors")."""
+    if isinstance(exc, errors.UserInputError):
+        return exc.text
+    if isinstance(exc, errors.ModerationBlockedError):
+        return (
+            ":no_entry_sign: OpenAI's safety system refused this prompt. "
+            "Please rephrase it and try again."
+        )
+    if isinstance(exc, errors.InsufficientQuotaError):
+        return (
+            ":money_with_wings: This workspace's OpenAI quota or credit is used up. "
+            "Please ask your Slack admin to top it up."
+        )
+    if isinstance(exc, (errors.AuthenticationError, errors.PermissionDeniedError)):
+        return (
+            ":wrench: Imagine is misconfigured: OpenAI rejected its API key. "
+            "Please tell your Slack admin."
+        )
+    if isinstance(exc, errors.ModelNotFoundError):
+        return (
+            ":wrench: Imagine is misconfigured: the image model it is set to use is not "
+            "available. Please tell your Slack admin."
+        )
+    if isinstance(exc, errors.RateLimitError):
+        return ":hourglass: OpenAI is busy right now (rate limited). Please try again in a minute."
+    if isinstance(exc, errors.APITimeoutError):
+        return ":hourglass: OpenAI took too long to answer. Please try again."
+    if isinstance(exc, (errors.TransientStatusError, errors.APIConnectionError)):
+        return ":cloud: OpenAI is having trouble right now. Please try again in a few minutes."
+    if isinstance(exc, errors.BadRequestError):
+        return ":warning: OpenAI refused the request's options. Please tell your Slack admin."
+    if isinstance(exc, errors.ChannelUnreachableError):
+        return ARCHIVED_CHANNEL if exc.error == "is_archived" else PRIVATE_CHANNEL
+    if isinstance(exc, errors.DeliveryError):
+        return UPLOAD_FAILED.format(error=exc.error)
+    return UNEXPECTED
+
+USAGE_NOT_RECORDED = "Imagine does not record usage in this installation yet."

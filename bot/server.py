@@ -1,0 +1,164 @@
+"""The aiohttp server: ``POST /slack/events`` (commands, interactivity and events) and
+``GET /healthz``; and :func:`serve`, which runs the app until SIGTERM and shuts down gracefully.
+
+Requests are read and checked before Bolt sees them, so that bad input gets a 4xx and never a
+5xx: a body over ``MAX_BODY_BYTES`` gets 413, invalid UTF-8 or an unreadable payload 400; Bolt
+then verifies the signature (401) and dispatches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from urllib.parse import parse_qs
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+
+from bot import messages
+from bot.app import create_app
+from bot.delivery import notify
+from bot.errors import ConfigError
+from bot.services import Services, build_services
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+SERVICES_APP_KEY: web.AppKey[Services] = web.AppKey("services", Services)
+BOLT_APP_KEY: web.AppKey[AsyncApp] = web.AppKey("bolt", AsyncApp)
+
+
+def _bad_request(reason: str) -> web.Response:
+    return web.json_response({"ok": False, "error": reason}, status=400)
+
+
+def _readable_payload(body: str, content_type: str) -> bool:
+    """True when ``body`` is a JSON object or a form whose ``payload`` (if any) is one."""
+    try:
+        if content_type == "application/json" or body.lstrip().startswith("{"):
+            return isinstance(json.loads(body), dict)
+        payload = parse_qs(body).get("payload")
+        return payload is None or isinstance(json.loads(payload[0]), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+async def slack_events(request: web.Request) -> web.StreamResponse:
+    """``POST /slack/events``: check the body, then let Bolt verify and dispatch it."""
+    bolt: AsyncApp = request.app[BOLT_APP_KEY]
+    raw = await request.read()  # raises 413 past client_max_size
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _bad_request("invalid_utf8")
+    if not _readable_payload(body, request.content_type):
+        return _bad_request("invalid_payload")
+    try:
+        bolt_request = AsyncBoltRequest(
+            body=body, query=request.query_string, headers=request.headers  # type: ignore[arg-type]
+        )
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return _bad_request("invalid_payload")
+    bolt_response = await bolt.async_dispatch(bolt_request)
+    if bolt_response.status == 404 and bolt_request.body.get("type") == "event_callback":
+        # An event type this app does not act on: acknowledge it so Slack does not retry.
+        return web.Response(status=200)
+    return await to_aiohttp_response(bolt_response)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """``GET /healthz``: 200 while taking work, 503 once shutdown began."""
+    services = request.app[SERVICES_APP_KEY]
+    if not services.jobs.accepting:
+        return web.json_response({"status": "stopping"}, status=503)
+    return web.json_response(
+        {"status": "ok", "running": services.jobs.running, "waiting": services.jobs.waiting}
+    )
+
+
+def create_web_app(bolt: AsyncApp, services: Services, *, with_events: bool = True) -> web.Application:
+    """The aiohttp application; ``with_events=False`` serves only ``/healthz`` (Socket Mode)."""
+    web_app = web.Application(client_max_size=services.settings.max_body_bytes)
+    web_app[SERVICES_APP_KEY] = services
+    web_app[BOLT_APP_KEY] = bolt
+    web_app.router.add_get(HEALTH_PATH, healthz)
+    if with_events:
+        web_app.router.add_post(EVENTS_PATH, slack_events)
+    return web_app
+
+
+async def check_slack_token(services: Services) -> None:
+    """Call ``auth.test`` once at start. Raises :class:`ConfigError` when Slack rejects the bot
+    token; a Slack that cannot be reached is logged and the app starts anyway."""
+    try:
+        identity = await services.slack.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error in ("invalid_auth", "not_authed", "account_inactive", "token_revoked"):
+            raise ConfigError([f"SLACK_BOT_TOKEN was rejected by Slack ({error})."]) from None
+        log.warning("auth.test failed (%s); starting anyway", error)
+        return
+    except (OSError, asyncio.TimeoutError) as exc:
+        log.warning("Slack is unreachable at start (%s); starting anyway", type(exc).__name__)
+        return
+    log.info("connected to Slack team=%s as bot user=%s", identity.get("team"), identity.get("user_id"))
+
+
+async def serve(settings: Settings) -> None:
+    """Run Imagine until SIGTERM or SIGINT: HTTP on ``$PORT``, or Socket Mode (with
+    ``/healthz`` still on ``$PORT``) when ``SLACK_APP_TOKEN`` is set. On the signal: stop taking
+    work, let running jobs finish within ``SHUTDOWN_GRACE_S``, tell the owners of the rest.
+
+    Raises :class:`ConfigError` when Slack rejects the bot token.
+    """
+    services = build_services(settings)
+    bolt = create_app(services)
+    await check_slack_token(services)
+    runner = web.AppRunner(
+        create_web_app(bolt, services, with_events=not settings.socket_mode),
+        handle_signals=False,
+        access_log=None,
+    )
+    await runner.setup()
+    await web.TCPSite(runner, host="0.0.0.0", port=settings.port).start()  # noqa: S104
+    socket_handler: AsyncSocketModeHandler | None = None
+    if settings.slack_app_token is not None:
+        socket_handler = AsyncSocketModeHandler(
+            bolt, settings.slack_app_token.get_secret_value(), web_client=services.slack
+        )
+        await socket_handler.connect_async()
+        log.info("Imagine is connected over Socket Mode; /healthz on port %d", settings.port)
+    else:
+        log.info("Imagine is listening on port %d (POST %s)", settings.port, EVENTS_PATH)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+    log.info("shutting down: %d running, %d waiting", services.jobs.running, services.jobs.waiting)
+    unfinished = await services.jobs.shutdown(settings.shutdown_grace_s)
+    await asyncio.gather(
+        *(
+            notify(
+                services.slack,
+                job.destination,
+                messages.INTERRUPTED.format(prompt=job.request.user_prompt[:200]),
+            )
+            for job in unfinished
+        )
+    )
+    if socket_handler is not None:
+        await socket_handler.close_async()
+    await runner.cleanup()
+    await services.aclose()
+    log.info("stopped (%d jobs could not finish)", len(unfinished))

@@ -1,0 +1,117 @@
+"""The objects the listeners share, built once from :class:`bot.settings.Settings`."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import httpx
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.capabilities import capabilities_for
+from bot.dedup import RecentIds
+from bot.jobs import JobQueue
+from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBackend
+from bot.pipeline import JobRecorder, Pipeline
+from bot.regenerate import MemoryRegenerateStore, RegenerateStore
+from bot.settings import Settings
+
+SLACK_TIMEOUT_S = 30
+SLACK_RATE_LIMIT_RETRIES = 3
+SLACK_SERVER_ERROR_RETRIES = 2
+SLACK_CONNECTION_RETRIES = 2
+
+
+@dataclass
+class Services:
+    """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
+    backend, the job queue, the Regenerate store and the recent event ids."""
+
+    settings: Settings
+    slack: AsyncWebClient
+    openai: OpenAIClient
+    backend: ImageBackend
+    pipeline: Pipeline
+    jobs: JobQueue
+    regenerate: RegenerateStore
+    recent_events: RecentIds
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pools."""
+        await self.openai.aclose()
+
+
+def slack_client(settings: Settings) -> AsyncWebClient:
+    """An ``AsyncWebClient`` for ``SLACK_API_URL`` that retries 429 after ``Retry-After``,
+    5xx and connection errors a bounded number of times (slack_sdk's own async handlers)."""
+    return AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=SLACK_TIMEOUT_S,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=SLACK_RATE_LIMIT_RETRIES),
+            AsyncServerErrorRetryHandler(max_retry_count=SLACK_SERVER_ERROR_RETRIES),
+            AsyncConnectionErrorRetryHandler(max_retry_count=SLACK_CONNECTION_RETRIES),
+        ],
+    )
+
+
+def build_services(
+    settings: Settings,
+    *,
+    slack: AsyncWebClient | None = None,
+    http: httpx.AsyncClient | None = None,
+    regenerate: RegenerateStore | None = None,
+    recorder: JobRecorder | None = None,
+) -> Services:
+    """Build :class:`Services`; tests may pass their own Slack client or httpx client. Must be
+    called inside a running event loop (the job queue creates asyncio tasks)."""
+    slack = slack or slack_client(settings)
+    openai = OpenAIClient(
+        api_key=settings.openai_api_key,
+        base_url=settings.openai_base_url,
+        timeout_s=settings.openai_timeout_s,
+        connect_timeout_s=settings.openai_connect_timeout_s,
+        max_retries=settings.openai_max_retries,
+        max_backoff_s=settings.openai_max_backoff_s,
+        max_download_bytes=settings.max_image_download_bytes,
+        http=http,
+    )
+    caps = capabilities_for(settings.image_model)
+    backend: ImageBackend
+    if settings.image_api == "responses":
+        backend = ResponsesBackend(
+            openai, model=settings.responses_model, caps=caps, moderation=settings.moderation
+        )
+    else:
+        backend = ImagesBackend(openai, caps=caps, moderation=settings.moderation)
+    regenerate = regenerate or MemoryRegenerateStore(settings.regenerate_keys_kept)
+    pipeline = Pipeline(
+        slack=slack,
+        backend=backend,
+        regenerate=regenerate,
+        model=caps.name,
+        job_timeout_s=settings.job_timeout_s,
+        payload_slots=asyncio.Semaphore(settings.max_payloads_in_memory),
+        recorder=recorder,
+    )
+    jobs = JobQueue(
+        pipeline.run,
+        max_running=settings.max_concurrent_jobs,
+        max_waiting=settings.max_queued_jobs,
+    )
+    return Services(
+        settings=settings,
+        slack=slack,
+        openai=openai,
+        backend=backend,
+        pipeline=pipeline,
+        jobs=jobs,
+        regenerate=regenerate,
+        recent_events=RecentIds(),
+    )

@@ -1,0 +1,242 @@
+"""Typed configuration for Imagine, read from the environment and an optional ``.env`` file.
+
+``Settings`` is built once, in ``bot.__main__``, and passed to whatever needs it; nothing in the
+package reads ``os.environ`` at import time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.capabilities import capabilities_for, check_quality, resolve_size
+from bot.errors import ConfigError, UserInputError
+
+
+class Settings(BaseSettings):
+    """Every setting of the app; the environment name of a field is its name in upper case.
+
+    Raises ``pydantic.ValidationError`` when built directly with bad values; use
+    :func:`load_settings` for the readable :class:`bot.errors.ConfigError` instead.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- Slack -------------------------------------------------------------------------------
+    slack_bot_token: SecretStr = Field(
+        description="the bot token (xoxb-…) from your Slack app's OAuth & Permissions page"
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None,
+        description="an app-level token (xapp-…) with connections:write; set it to use Socket Mode",
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        validate_default=True,
+        description="the signing secret from Basic Information > App Credentials (HTTP mode)",
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", description="Slack Web API base URL (GovSlack, tests)"
+    )
+
+    # --- OpenAI ------------------------------------------------------------------------------
+    openai_api_key: SecretStr = Field(description="the OpenAI API key (sk-…) that pays for images")
+    openai_base_url: str = Field(
+        default="https://api.openai.com/v1", description="OpenAI API base URL (gateways, tests)"
+    )
+    image_api: Literal["responses", "images"] = Field(
+        default="responses",
+        description="'responses' (image generation tool, gives a revised prompt) or 'images'",
+    )
+    image_model: str = Field(default="gpt-image-2", description="the image model")
+    responses_model: str = Field(
+        default="gpt-4.1-mini",
+        description="the mainline model that calls the image generation tool (IMAGE_API=responses)",
+    )
+    default_size: str = Field(default="auto", description="size when the user gives none")
+    default_quality: str = Field(default="auto", description="quality when the user gives none")
+    moderation: Literal["auto", "low"] = Field(
+        default="auto", description="OpenAI moderation level for GPT Image models"
+    )
+    openai_timeout_s: float = Field(
+        default=120.0, gt=0, description="seconds one OpenAI request may take"
+    )
+    openai_connect_timeout_s: float = Field(
+        default=10.0, gt=0, description="seconds to open a connection to OpenAI"
+    )
+    openai_max_retries: int = Field(
+        default=2, ge=0, le=10, description="retries of one OpenAI call (429, 408, 409, 5xx)"
+    )
+    openai_max_backoff_s: float = Field(
+        default=8.0, gt=0, description="longest wait between two OpenAI retries, in seconds"
+    )
+    max_image_download_bytes: int = Field(
+        default=50_000_000, gt=0, description="largest image downloaded from a URL answer"
+    )
+
+    # --- Requests and jobs -------------------------------------------------------------------
+    max_images: int = Field(default=5, ge=1, le=10, description="most images per request")
+    prompt_max_chars: int = Field(default=1000, ge=1, le=32000, description="longest prompt")
+    max_concurrent_jobs: int = Field(default=20, ge=1, description="jobs generating at once")
+    max_queued_jobs: int = Field(default=500, ge=0, description="jobs waiting for a slot")
+    max_payloads_in_memory: int = Field(
+        default=6, ge=1, description="jobs holding image bytes (decode and upload) at once"
+    )
+    job_timeout_s: float = Field(default=300.0, gt=0, description="deadline of one job, seconds")
+    shutdown_grace_s: float = Field(
+        default=25.0, ge=0, description="seconds running jobs get to finish on SIGTERM"
+    )
+    regenerate_keys_kept: int = Field(
+        default=2000, ge=1, description="Regenerate buttons remembered (in memory)"
+    )
+
+    # --- Presets -----------------------------------------------------------------------------
+    brand_guide: str = Field(
+        default="", max_length=2000, description="brand guide text added to brand-asset prompts"
+    )
+    slide_size: str = Field(
+        default="",
+        description="default size of slide images; empty: 16:9 (1536x864) where the model "
+        "takes custom sizes, else landscape",
+    )
+    brand_size: str = Field(default="square", description="default size of brand assets")
+
+    # --- Server ------------------------------------------------------------------------------
+    port: int = Field(default=3000, ge=1, le=65535, description="HTTP port")
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="largest request body accepted on /slack/events"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", description="logging level"
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_api_url", "openai_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _signing_secret_in_http_mode(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            value = None
+        app_token_valid_and_unset = (
+            "slack_app_token" in info.data and info.data["slack_app_token"] is None
+        )
+        if value is None and app_token_valid_and_unset:
+            raise PydanticCustomError(
+                "missing", "required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+        return value
+
+    @field_validator("default_size", "slide_size", "brand_size")
+    @classmethod
+    def _size_suits_model(cls, value: str, info: ValidationInfo) -> str:
+        caps = capabilities_for(info.data.get("image_model") or "gpt-image-2")
+        if value:
+            try:
+                resolve_size(value, caps)
+            except UserInputError as exc:
+                raise ValueError(f"{value!r} does not suit {caps.name}: {exc.text}") from None
+        return value
+
+    @field_validator("default_quality")
+    @classmethod
+    def _quality_suits_model(cls, value: str, info: ValidationInfo) -> str:
+        caps = capabilities_for(info.data.get("image_model") or "gpt-image-2")
+        try:
+            check_quality(value, caps)
+        except UserInputError as exc:
+            raise ValueError(exc.text) from None
+        return value
+
+    @model_validator(mode="after")
+    def _api_suits_model(self) -> Settings:
+        caps = capabilities_for(self.image_model)
+        if self.image_api == "responses" and not caps.responses_tool:
+            raise ValueError(
+                f"IMAGE_MODEL={caps.name} cannot be used with IMAGE_API=responses; "
+                "use a GPT Image model or set IMAGE_API=images"
+            )
+        return self
+
+    @property
+    def socket_mode(self) -> bool:
+        """True when an app-level token is set: the app connects over Socket Mode."""
+        return self.slack_app_token is not None
+
+    def secrets(self) -> list[str]:
+        """The secret values set (tokens, signing secret, API key), for log redaction."""
+        fields = (
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.openai_api_key,
+        )
+        return [s.get_secret_value() for s in fields if s is not None and s.get_secret_value()]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build :class:`Settings` from the environment (and ``.env``), plus explicit overrides.
+
+    Raises :class:`bot.errors.ConfigError` listing every missing or malformed variable with what
+    it is for; the message never contains a secret value.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> list[str]:
+    problems: list[str] = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        info = Settings.model_fields.get(field)
+        env_name = field.upper()
+        if error["type"] == "missing":
+            what = info.description if info and info.description else "required"
+            if error["msg"] != "Field required":
+                what = f"{what}; {error['msg']}"
+            problems.append(f"{env_name} is missing: {what}.")
+        elif not field:
+            problems.append(str(error["msg"]).removeprefix("Value error, ") + ".")
+        else:
+            msg = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
+            problems.append(f"{env_name} is invalid: {msg}.")
+    return problems
