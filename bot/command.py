@@ -14,7 +14,7 @@ from typing import Literal
 
 from bot import messages
 from bot.errors import UserInputError
-from bot.slack_text import slack_to_plain
+from bot.slack_text import drop_mentions, slack_to_plain
 
 OPTION_NAMES = ("n", "size", "quality", "background")
 _TOKEN = re.compile(r"\S+")
@@ -58,6 +58,7 @@ def parse_command_text(
     missing value, or an ``--n`` outside ``1..max_images``; model-specific checks happen later
     in :func:`bot.request.build_request`.
     """
+    text = drop_mentions(text, drop_user_ids)
     values: dict[str, str] = {}
     prompt_start = len(text)
     tokens = list(_TOKEN.finditer(text))
@@ -87,7 +88,7 @@ def parse_command_text(
         values[name] = value
         index += 1
 
-    prompt = slack_to_plain(text[prompt_start:], drop_user_ids=drop_user_ids)
+    prompt = slack_to_plain(text[prompt_start:])
     if not values and prompt.lower() in ("", "help", "?"):
         return ParsedCommand(kind="help")
     if not values and prompt.lower() == "usage":

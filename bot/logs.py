@@ -11,6 +11,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable
+from typing import TextIO
 
 REDACTED = "[redacted]"
 _PATTERNS = (
@@ -45,10 +46,10 @@ class RedactingFormatter(logging.Formatter):
         return self.redact(super().format(record))
 
 
-def configure_logging(level: str, secrets: Iterable[str]) -> None:
-    """Send every logger's records to stderr at ``level`` through a :class:`RedactingFormatter`
-    (replacing any handlers already on the root logger)."""
-    handler = logging.StreamHandler(sys.stderr)
+def configure_logging(level: str, secrets: Iterable[str], stream: TextIO | None = None) -> None:
+    """Send every logger's records to ``stream`` (stderr) at ``level`` through a
+    :class:`RedactingFormatter`, replacing any handlers already on the root logger."""
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(
         RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
     )

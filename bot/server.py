@@ -25,6 +25,7 @@ from bot import messages
 from bot.app import create_app
 from bot.delivery import notify
 from bot.errors import ConfigError
+from bot.monitor import LoopLagMonitor
 from bot.services import Services, build_services
 from bot.settings import Settings
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 SERVICES_APP_KEY: web.AppKey[Services] = web.AppKey("services", Services)
+MONITOR_APP_KEY: web.AppKey[LoopLagMonitor] = web.AppKey("loop_lag", LoopLagMonitor)
 BOLT_APP_KEY: web.AppKey[AsyncApp] = web.AppKey("bolt", AsyncApp)
 
 
@@ -75,19 +77,30 @@ async def slack_events(request: web.Request) -> web.StreamResponse:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """``GET /healthz``: 200 while taking work, 503 once shutdown began."""
+    """``GET /healthz``: 200 while taking work, 503 once shutdown began. The JSON body gives
+    jobs running and waiting, and the event loop's worst lag in milliseconds."""
     services = request.app[SERVICES_APP_KEY]
-    if not services.jobs.accepting:
-        return web.json_response({"status": "stopping"}, status=503)
-    return web.json_response(
-        {"status": "ok", "running": services.jobs.running, "waiting": services.jobs.waiting}
-    )
+    monitor = request.app[MONITOR_APP_KEY]
+    status = {
+        "status": "ok" if services.jobs.accepting else "stopping",
+        "running": services.jobs.running,
+        "waiting": services.jobs.waiting,
+        "loop_lag_max_ms": round(monitor.max_lag_s * 1000, 1),
+    }
+    return web.json_response(status, status=200 if services.jobs.accepting else 503)
 
 
-def create_web_app(bolt: AsyncApp, services: Services, *, with_events: bool = True) -> web.Application:
+def create_web_app(
+    bolt: AsyncApp,
+    services: Services,
+    *,
+    with_events: bool = True,
+    monitor: LoopLagMonitor | None = None,
+) -> web.Application:
     """The aiohttp application; ``with_events=False`` serves only ``/healthz`` (Socket Mode)."""
     web_app = web.Application(client_max_size=services.settings.max_body_bytes)
     web_app[SERVICES_APP_KEY] = services
+    web_app[MONITOR_APP_KEY] = monitor or LoopLagMonitor()
     web_app[BOLT_APP_KEY] = bolt
     web_app.router.add_get(HEALTH_PATH, healthz)
     if with_events:
@@ -122,8 +135,10 @@ async def serve(settings: Settings) -> None:
     services = build_services(settings)
     bolt = create_app(services)
     await check_slack_token(services)
+    monitor = LoopLagMonitor()
+    monitor.start()
     runner = web.AppRunner(
-        create_web_app(bolt, services, with_events=not settings.socket_mode),
+        create_web_app(bolt, services, with_events=not settings.socket_mode, monitor=monitor),
         handle_signals=False,
         access_log=None,
     )
@@ -160,5 +175,6 @@ async def serve(settings: Settings) -> None:
     if socket_handler is not None:
         await socket_handler.close_async()
     await runner.cleanup()
+    await monitor.stop()
     await services.aclose()
     log.info("stopped (%d jobs could not finish)", len(unfinished))

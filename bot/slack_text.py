@@ -30,16 +30,20 @@ def _angle_to_text(match: re.Match[str]) -> str:
     return label or target.removeprefix("mailto:")
 
 
-def slack_to_plain(text: str, *, drop_user_ids: tuple[str, ...] = ()) -> str:
+def drop_mentions(text: str, user_ids: tuple[str, ...]) -> str:
+    """Remove every mention of ``user_ids`` from escaped Slack ``text`` (the bot's own mention in
+    an ``app_mention`` event), leaving a space in its place."""
+    for user_id in user_ids:
+        text = re.sub(rf"<@{re.escape(user_id)}(\|[^>]*)?>", " ", text)
+    return text
+
+
+def slack_to_plain(text: str) -> str:
     """Return ``text`` as a person would read it: entities unescaped, mentions replaced by names,
     links by their labels, control characters removed, whitespace trimmed.
 
-    ``drop_user_ids`` are user ids whose mentions are removed entirely (the bot's own mention in
-    an ``app_mention`` event). Bare user mentions (``<@U123>``) become "someone": Slack ids are
-    never sent to OpenAI.
+    Bare user mentions (``<@U123>``) become "someone": Slack ids are never sent to OpenAI.
     """
-    for user_id in drop_user_ids:
-        text = re.sub(rf"<@{re.escape(user_id)}(\|[^>]*)?>", " ", text)
     text = _ANGLE.sub(_angle_to_text, text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return clean_text(text)

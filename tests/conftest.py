@@ -38,3 +38,83 @@ def make_settings() -> Callable[..., Settings]:
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     return build
+
+
+# --- The app in-process, against FakeSlack and respx ---------------------------------------------
+
+import base64  # noqa: E402
+import contextlib  # noqa: E402
+import json  # noqa: E402
+from collections.abc import AsyncIterator  # noqa: E402
+
+import httpx  # noqa: E402
+import respx  # noqa: E402
+
+OPENAI_BASE = "https://openai.test/v1"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG_B64 = base64.b64encode(PNG_BYTES).decode()
+
+
+def revised(prompt: str) -> str:
+    """What the mocked model says it drew for ``prompt``."""
+    return f"A detailed rendering of {prompt}"
+
+
+def responses_answer(request: httpx.Request) -> httpx.Response:
+    """A real-shaped Responses API answer for ``request``, revised prompt included."""
+    body = json.loads(request.content)
+    return httpx.Response(
+        200,
+        headers={"x-request-id": "req_ok"},
+        json={
+            "id": "resp_1",
+            "object": "response",
+            "status": "completed",
+            "model": body["model"],
+            "output": [
+                {
+                    "type": "image_generation_call",
+                    "id": "ig_1",
+                    "status": "completed",
+                    "result": PNG_B64,
+                    "revised_prompt": revised(body["input"]),
+                },
+                {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed", "content": []},
+            ],
+            "usage": {"input_tokens": 12, "output_tokens": 30, "total_tokens": 42},
+        },
+    )
+
+
+@pytest.fixture
+def openai_mock() -> Any:
+    """respx mocking OpenAI at OPENAI_BASE; ``openai_mock["responses"]`` is the Responses route."""
+    with respx.mock(base_url=OPENAI_BASE, assert_all_called=False) as router:
+        router.post("/responses", name="responses").mock(side_effect=responses_answer)
+        yield router
+
+
+@pytest.fixture
+def start_imagine(make_settings, openai_mock) -> Callable[..., Any]:
+    """``async with start_imagine(**settings) as imagine:`` runs the real app (Bolt AsyncApp on
+    its aiohttp server) against a fresh FakeSlack and the respx-mocked OpenAI."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.app import create_app
+    from bot.server import create_web_app
+    from bot.services import build_services
+    from tests.fakes import FakeSlack
+    from tests.harness import Imagine
+
+    @contextlib.asynccontextmanager
+    async def start(channels: dict[str, str] | None = None, **overrides: Any) -> AsyncIterator[Imagine]:
+        async with FakeSlack(bot_token=BOT_TOKEN, channels=channels or {}) as slack:
+            settings = make_settings(slack_api_url=slack.base_url, openai_base_url=OPENAI_BASE, **overrides)
+            services = build_services(settings)
+            app = create_web_app(create_app(services), services)
+            async with TestClient(TestServer(app)) as http:
+                yield Imagine(http=http, slack=slack, services=services)
+            await services.jobs.shutdown(0)
+            await services.aclose()
+
+    return start

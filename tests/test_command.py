@@ -72,7 +72,7 @@ def test_slack_escapes_and_mentions_become_plain_text() -> None:
     text = "cats &amp; dogs &lt;3 with <@U123|alice> in <#C42|general> <!here> <https://x.io|site>"
     assert slack_to_plain(text) == "cats & dogs <3 with @alice in #general @here site"
     assert slack_to_plain("hi <@U999> there") == "hi someone there"  # no Slack id to OpenAI
-    assert slack_to_plain("<@UBOT> a fox", drop_user_ids=("UBOT",)) == "a fox"
+    assert parse_command_text("<@UBOT> --n 2 a fox", max_images=5, drop_user_ids=("UBOT",)).prompt == "a fox"
     assert slack_to_plain("a\x00b\x1bc\nd") == "abc\nd"
     assert escape_mrkdwn("a <b> & c") == "a &lt;b&gt; &amp; c"
 

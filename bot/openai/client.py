@@ -8,6 +8,7 @@ honouring ``retry-after-ms`` / ``retry-after`` up to :data:`MAX_RETRY_AFTER_S`.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import time
@@ -119,7 +120,8 @@ class OpenAIClient:
     """POSTs JSON to the OpenAI API and returns the raw body of a 2xx answer.
 
     ``timeout_s`` bounds one request (read and write), ``connect_timeout_s`` opening the
-    connection; ``max_retries`` extra attempts are made for retryable failures. Raises a
+    connection; ``max_retries`` extra attempts are made for retryable failures (``sleep`` waits
+    between them; tests pass a recorder). Raises a
     :class:`bot.errors.OpenAIError` subclass; the API key is only ever in the Authorization
     header, never in a message or log line.
     """
@@ -135,7 +137,9 @@ class OpenAIClient:
         max_backoff_s: float = 8.0,
         max_download_bytes: int = 50_000_000,
         http: httpx.AsyncClient | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        self._sleep = sleep
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
         self._max_retries = max_retries
@@ -172,6 +176,7 @@ class OpenAIClient:
             retry=retry_if_exception(_is_retryable),
             reraise=True,
             before_sleep=self._log_retry,
+            sleep=self._sleep,
         )
         async for attempt in retrying:
             with attempt:

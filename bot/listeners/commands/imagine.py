@@ -40,7 +40,7 @@ async def imagine_command(
     try:
         payload = SlashCommand.model_validate(command)
     except ValidationError:
-        await ack(text=messages.MALFORMED_REQUEST)
+        await ack(text=messages.MALFORMED_REQUEST, response_type="ephemeral")
         return
     destination = Destination(
         team_id=payload.team_id,
@@ -53,19 +53,19 @@ async def imagine_command(
         if parsed.kind == "generate":
             request = build_request(parsed.prompt, parsed.options, settings)
     except UserInputError as exc:
-        await ack(text=exc.text)
+        await ack(text=exc.text, response_type="ephemeral")
         return
 
     if parsed.kind == "help" and not payload.text.strip() and payload.trigger_id:
         await ack()
         await open_general_modal(client, payload.trigger_id, destination, services)
     elif parsed.kind == "help":
-        await ack(text=messages.usage(settings.max_images, settings.prompt_max_chars))
+        await ack(text=messages.usage(settings.max_images, settings.prompt_max_chars), response_type="ephemeral")
     elif parsed.kind == "usage":
-        await ack(text=messages.USAGE_NOT_RECORDED)
+        await ack(text=messages.USAGE_NOT_RECORDED, response_type="ephemeral")
     else:
         _, text = enqueue(services, Job(request=request, destination=destination, source="command"))
-        await ack(text=text)
+        await ack(text=text, response_type="ephemeral")
 
 
 async def open_general_modal(

@@ -1,0 +1,179 @@
+"""Driving the real app in-process: signed Slack requests sent to its aiohttp server, Slack Web
+API calls answered by :class:`tests.fakes.FakeSlack`, OpenAI mocked with respx."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp.test_utils import TestClient
+from slack_sdk.signature import SignatureVerifier
+
+from bot.services import Services
+from tests.conftest import SIGNING_SECRET
+from tests.fakes import FakeSlack
+
+
+def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's request signing headers for ``body`` (``v0=`` HMAC-SHA256)."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+
+
+@dataclass
+class Answer:
+    """The app's HTTP answer: status and body (JSON when it is JSON)."""
+
+    status: int
+    body: Any
+
+
+@dataclass
+class Imagine:
+    """The app under test, the fake Slack it talks to, and helpers that send real-shaped,
+    signed payloads."""
+
+    http: TestClient
+    slack: FakeSlack
+    services: Services
+
+    async def post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> Answer:
+        response = await self.http.post(
+            "/slack/events",
+            data=body.encode(),
+            headers={"Content-Type": content_type, **sign(body), **(headers or {})},
+        )
+        text = await response.text()
+        try:
+            parsed: Any = json.loads(text) if text else None
+        except ValueError:
+            parsed = text
+        return Answer(response.status, parsed)
+
+    async def command(self, text: str, *, user: str = "U1", channel: str = "C1", trigger_id: str = "13345224609.738474920.8088930838d88f008e0") -> Answer:
+        """Send ``/imagine text`` as Slack does (form-encoded)."""
+        form = {
+            "token": "deprecated-verification-token",
+            "team_id": "T1",
+            "team_domain": "acme",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": "alice",
+            "command": "/imagine",
+            "text": text,
+            "api_app_id": "A1",
+            "is_enterprise_install": "false",
+            "response_url": self.slack.new_response_url(),
+            "trigger_id": trigger_id,
+        }
+        return await self.post(urlencode(form), "application/x-www-form-urlencoded")
+
+    async def interactive(self, payload: dict[str, Any]) -> Answer:
+        """Send an interactivity payload (``payload=`` JSON, form-encoded)."""
+        return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    async def message_shortcut(self, callback_id: str, message: dict[str, Any], *, channel: str = "C1", user: str = "U1") -> Answer:
+        """Trigger a message shortcut on ``message``."""
+        return await self.interactive(
+            {
+                "type": "message_action",
+                "token": "x",
+                "action_ts": "1700000100.000001",
+                "callback_id": callback_id,
+                "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+                "response_url": self.slack.new_response_url(),
+                "team": {"id": "T1", "domain": "acme"},
+                "user": {"id": user, "name": "alice", "team_id": "T1"},
+                "channel": {"id": channel, "name": "general"},
+                "message_ts": message["ts"],
+                "message": {"type": "message", "user": "U2", **message},
+            }
+        )
+
+    async def submit_view(self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U1") -> Answer:
+        """Submit a modal that the app opened (``view`` as recorded by the fake) with
+        ``values`` as ``view.state.values``."""
+        return await self.interactive(
+            {
+                "type": "view_submission",
+                "team": {"id": "T1", "domain": "acme"},
+                "user": {"id": user, "name": "alice", "team_id": "T1"},
+                "api_app_id": "A1",
+                "trigger_id": "1.2.3",
+                "view": {
+                    "id": "V1",
+                    "team_id": "T1",
+                    "type": "modal",
+                    "callback_id": view["callback_id"],
+                    "private_metadata": view.get("private_metadata", ""),
+                    "blocks": view.get("blocks", []),
+                    "state": {"values": values},
+                    "hash": "1.abc",
+                },
+            }
+        )
+
+    async def event(self, event: dict[str, Any], *, event_id: str = "Ev1", retry_num: int | None = None) -> Answer:
+        """Send an Events API ``event_callback``."""
+        body = {
+            "token": "x",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+        }
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+        return await self.post(json.dumps(body), "application/json", headers)
+
+    async def click(self, action_id: str, value: str, *, user: str = "U3", channel: str = "C1") -> Answer:
+        """Click a button (``block_actions``)."""
+        return await self.interactive(
+            {
+                "type": "block_actions",
+                "team": {"id": "T1", "domain": "acme"},
+                "user": {"id": user, "name": "bob", "team_id": "T1"},
+                "api_app_id": "A1",
+                "trigger_id": "1.2.3",
+                "channel": {"id": channel, "name": "general"},
+                "container": {"type": "message", "message_ts": "1700000000.000200", "channel_id": channel},
+                "message": {"type": "message", "ts": "1700000000.000200", "text": "Want another take?"},
+                "response_url": self.slack.new_response_url(),
+                "actions": [
+                    {"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1700000200.1"}
+                ],
+            }
+        )
+
+
+def select_state(options: dict[str, str], prompt: str) -> dict[str, Any]:
+    """``view.state.values`` for the Imagine modal: a prompt and static_select choices."""
+    values: dict[str, Any] = {"prompt": {"value": {"type": "plain_text_input", "value": prompt}}}
+    for block_id, value in options.items():
+        values[block_id] = {"value": {"type": "static_select", "selected_option": {"value": value, "text": {"type": "plain_text", "text": value}}}}
+    return values
+
+
+def modal_defaults(view: dict[str, Any]) -> dict[str, Any]:
+    """``view.state.values`` for submitting ``view`` with each field at its initial value, as a
+    person who only presses Generate would."""
+    values: dict[str, Any] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        if element["type"] == "plain_text_input":
+            entry = {"type": "plain_text_input", "value": element.get("initial_value")}
+        else:
+            entry = {"type": element["type"], "selected_option": element.get("initial_option")}
+        values[block["block_id"]] = {element["action_id"]: entry}
+    return values

@@ -1,0 +1,145 @@
+"""`python -m bot` as a real process against local fake Slack and OpenAI servers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+
+from tests.conftest import BOT_TOKEN, OPENAI_KEY, SIGNING_SECRET
+from tests.fakes import FakeOpenAI, FakeSlack
+from tests.harness import sign
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class BotProcess:
+    """A running ``python -m bot`` and its HTTP address."""
+
+    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
+        self.process = process
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def command(self, session: aiohttp.ClientSession, text: str, response_url: str) -> tuple[int, dict]:
+        body = urlencode(
+            {
+                "team_id": "T1", "team_domain": "acme", "channel_id": "C1", "channel_name": "general",
+                "user_id": "U1", "user_name": "alice", "command": "/imagine", "text": text, "api_app_id": "A1",
+                "is_enterprise_install": "false", "response_url": response_url, "trigger_id": "1.2.3",
+            }
+        )
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+        async with session.post(f"{self.url}/slack/events", data=body, headers=headers) as response:
+            return response.status, await response.json(content_type=None)
+
+
+@asynccontextmanager
+async def bot_process(slack: FakeSlack, openai: FakeOpenAI, **env: str) -> AsyncIterator[BotProcess]:
+    port = free_port()
+    environment = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "OPENAI_API_KEY": OPENAI_KEY,
+        "SLACK_API_URL": slack.base_url,
+        "OPENAI_BASE_URL": openai.base_url,
+        "PORT": str(port),
+        "LOG_LEVEL": "DEBUG",
+        **env,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=ROOT, env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    bot = BotProcess(process, port)
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(200):
+                try:
+                    async with session.get(f"{bot.url}/healthz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                if process.returncode is not None:
+                    break
+                await asyncio.sleep(0.05)
+        yield bot
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 30)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def output_of(bot: BotProcess) -> str:
+    assert bot.process.stdout is not None
+    return (await bot.process.stdout.read()).decode()
+
+
+async def test_python_m_bot_delivers_an_image_with_the_revised_prompt() -> None:
+    async with FakeSlack(bot_token=BOT_TOKEN) as slack, FakeOpenAI(api_key=OPENAI_KEY) as openai:
+        async with bot_process(slack, openai) as bot, aiohttp.ClientSession() as session:
+            status, body = await bot.command(session, "a flying car over the sea", slack.new_response_url())
+            assert status == 200 and "Generating 1 image" in body["text"]
+            await slack.wait_for(lambda: any(m.files for m in slack.messages), timeout=30)
+        [message] = [m for m in slack.messages if m.files]
+        assert message.channel == "C1"
+        assert message.text.startswith("<@U1> imagined: ")
+        assert "a flying car over the sea" in message.text  # the fake's revised prompt contains it
+        assert message.files[0]["filename"].endswith(".png")
+        assert slack.calls_to("auth.test")  # the token was checked at start
+        assert bot.process.returncode == 0  # SIGTERM → clean exit
+        logs = await output_of(bot)
+        for secret in (BOT_TOKEN, SIGNING_SECRET, OPENAI_KEY):
+            assert secret not in logs
+
+
+async def test_sigterm_finishes_the_running_job_and_refuses_new_work() -> None:
+    async with FakeSlack(bot_token=BOT_TOKEN) as slack, FakeOpenAI(api_key=OPENAI_KEY, latency_s=1.5) as openai:
+        async with bot_process(slack, openai, SHUTDOWN_GRACE_S="10") as bot, aiohttp.ClientSession() as session:
+            status, _ = await bot.command(session, "a slow fox", slack.new_response_url())
+            assert status == 200
+            await slack.wait_for(lambda: openai.requests, timeout=10)
+            bot.process.send_signal(signal.SIGTERM)
+            for _ in range(100):
+                async with session.get(f"{bot.url}/healthz") as response:
+                    if response.status == 503:
+                        break
+                await asyncio.sleep(0.02)
+            assert response.status == 503
+            status, body = await bot.command(session, "a new fox", slack.new_response_url())
+            assert status == 200 and "restarting" in body["text"]
+            await asyncio.wait_for(bot.process.wait(), 20)
+        assert bot.process.returncode == 0
+        assert [m for m in slack.messages if m.files]  # the job in flight finished
+        assert len(openai.requests) == 1  # the refused one never reached OpenAI
+
+
+async def test_sigterm_tells_owners_of_jobs_that_could_not_finish() -> None:
+    async with FakeSlack(bot_token=BOT_TOKEN) as slack, FakeOpenAI(api_key=OPENAI_KEY, latency_s=30) as openai:
+        async with bot_process(slack, openai, SHUTDOWN_GRACE_S="0.5") as bot, aiohttp.ClientSession() as session:
+            await bot.command(session, "a very slow fox", slack.new_response_url())
+            await slack.wait_for(lambda: openai.requests, timeout=10)
+            bot.process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(bot.process.wait(), 20)
+        assert bot.process.returncode == 0
+        assert any("had to restart" in r.get("text", "") for r in slack.responses)
