@@ -245,3 +245,5 @@ def for_error(exc: BaseException) -> str:
     return UNEXPECTED
 
 USAGE_NOT_RECORDED = "Imagine does not record usage in this installation yet."
+
+USAGE_NOT_RECORDED = "Imagine does not record usage in this installation yet."
