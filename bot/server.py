@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+LISTEN_BACKLOG = 2048
 SERVICES_APP_KEY: web.AppKey[Services] = web.AppKey("services", Services)
 MONITOR_APP_KEY: web.AppKey[LoopLagMonitor] = web.AppKey("loop_lag", LoopLagMonitor)
 BOLT_APP_KEY: web.AppKey[AsyncApp] = web.AppKey("bolt", AsyncApp)
@@ -143,7 +144,8 @@ async def serve(settings: Settings) -> None:
         access_log=None,
     )
     await runner.setup()
-    await web.TCPSite(runner, host="0.0.0.0", port=settings.port).start()  # noqa: S104
+    # A deep accept backlog: a burst of slash commands must not wait for SYN retransmits.
+    await web.TCPSite(runner, host="0.0.0.0", port=settings.port, backlog=LISTEN_BACKLOG).start()  # noqa: S104
     socket_handler: AsyncSocketModeHandler | None = None
     if settings.slack_app_token is not None:
         socket_handler = AsyncSocketModeHandler(
