@@ -23,3 +23,31 @@ def schema_errors(name: str, body: dict[str, Any]) -> list[str]:
         {"$ref": f"#/components/schemas/{name}", "components": _components()}
     )
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
+
+
+def declared_properties(name: str) -> set[str]:
+    """Every property name ``#/components/schemas/{name}`` declares, through ``allOf``, ``anyOf``,
+    ``oneOf`` and ``$ref``. The schemas allow extra keys, so tests check keys against this too."""
+    schemas = _components()["schemas"]
+    seen: set[str] = set()
+
+    def walk(node: Any) -> set[str]:
+        if not isinstance(node, dict):
+            return set()
+        found = set(node.get("properties", {}))
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref not in seen:
+            seen.add(ref)
+            found |= walk(schemas[ref.rsplit("/", 1)[1]])
+        for key in ("allOf", "anyOf", "oneOf"):
+            for sub in node.get(key, []):
+                found |= walk(sub)
+        return found
+
+    return walk(schemas[name])
+
+
+def check_body(name: str, body: dict[str, Any]) -> list[str]:
+    """Schema errors plus any top-level key the schema does not declare."""
+    unknown = sorted(set(body) - declared_properties(name))
+    return schema_errors(name, body) + [f"undeclared property: {key}" for key in unknown]

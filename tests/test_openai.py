@@ -16,7 +16,7 @@ from bot.command import RawOptions
 from bot.openai import ImagesBackend, OpenAIClient, ResponsesBackend, user_hash
 from bot.openai.client import error_from_response, parse_retry_after
 from bot.request import build_request
-from tests.openapi import schema_errors
+from tests.openapi import check_body, declared_properties
 
 BASE = "https://openai.test/v1"
 KEY = "sk-test-0123456789abcdefghij"
@@ -76,8 +76,9 @@ async def test_responses_backend_body_and_revised_prompt(client, make_settings) 
 
     assert route.call_count == 3  # n images are n concurrent calls
     body = json.loads(route.calls[0].request.content)
-    assert schema_errors("CreateResponse", body) == []
+    assert check_body("CreateResponse", body) == []
     tool = body["tools"][0]
+    assert set(tool) <= declared_properties("ImageGenTool")
     assert tool == {
         "type": "image_generation",
         "model": "gpt-image-2",
@@ -106,7 +107,7 @@ async def test_images_backend_gpt_image_one_call_with_n(client, make_settings) -
     generation = await backend.generate(request_for(settings, n=2, size="1536x864"), user="u")
     assert route.call_count == 1
     body = json.loads(route.calls[0].request.content)
-    assert schema_errors("CreateImageRequest", body) == []
+    assert check_body("CreateImageRequest", body) == []
     assert body["n"] == 2 and body["model"] == "gpt-image-2" and body["output_format"] == "png"
     assert "response_format" not in body  # GPT Image models reject it
     assert [i.revised_prompt for i in generation.images] == ["a fox", "a fox"]  # no revised prompt: the prompt
@@ -122,7 +123,7 @@ async def test_images_backend_dall_e_3_one_call_per_image(client, make_settings)
     assert route.call_count == 3
     for call in route.calls:
         body = json.loads(call.request.content)
-        assert schema_errors("CreateImageRequest", body) == []
+        assert check_body("CreateImageRequest", body) == []
         assert body["n"] == 1 and body["response_format"] == "b64_json"
         assert not {"background", "output_format", "moderation"} & body.keys()
     assert [i.revised_prompt for i in generation.images] == ["dall-e revised"] * 3
@@ -288,3 +289,9 @@ def test_user_hash_is_stable_and_one_way() -> None:
     assert user_hash("T1", "U1") == user_hash("T1", "U1")
     assert user_hash("T1", "U1") != user_hash("T1", "U2") != user_hash("T2", "U1")
     assert len(user_hash("T1", "U1")) == len("imagine-") + 32
+
+
+def test_body_checker_catches_undeclared_and_invalid_fields() -> None:
+    problems = check_body("CreateImageRequest", {"prompt": "x", "n": 0, "response_fmt": "url"})
+    assert any("undeclared property: response_fmt" in p for p in problems)
+    assert any(p.startswith("n:") for p in problems)
