@@ -186,7 +186,7 @@ REGENERATE_EXPIRED = (
 def job_timed_out(seconds: float) -> str:
     """Shown when a job passed JOB_TIMEOUT_S."""
     return (
-        f":warning: Your images took longer than {seconds:,.0f} seconds and were given up. "
+        f":warning: Your images took longer than {seconds:g} seconds and were given up. "
         "Try again, perhaps with fewer images or a lower quality."
     )
 
