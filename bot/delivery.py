@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 
@@ -94,7 +95,8 @@ async def upload_images(
         await _call(attempt, destination.channel_id)
 
 
-async def _call(attempt, channel_id: str) -> None:  # type: ignore[no-untyped-def]
+async def _call(attempt: Callable[[], Awaitable[None]], channel_id: str) -> None:
+    """Run one Slack call, turning its failure into a :class:`DeliveryError`."""
     try:
         await attempt()
     except SlackApiError as exc:

@@ -12,18 +12,27 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import errors, messages
 from bot.delivery import Progress, notify, post_regenerate_button, upload_images
-from bot.errors import DeliveryError, ImagineError, OpenAIError
 from bot.jobs import Job
-from bot.openai.backends import ImageBackend, user_hash
+from bot.openai.backends import Generation, ImageBackend, user_hash
 from bot.regenerate import RegenerateEntry, RegenerateStore
 
 log = logging.getLogger(__name__)
+
+ADMIN_PROBLEMS = (
+    errors.AuthenticationError,
+    errors.PermissionDeniedError,
+    errors.ModelNotFoundError,
+    errors.BadRequestError,
+    errors.InsufficientQuotaError,
+)
 
 
 class JobRecorder(Protocol):
     """Receives a job's life cycle (the generation history store implements it)."""
 
     async def started(self, job: Job) -> None: ...
+
+    async def record_generation(self, job: Job, generation: Generation) -> None: ...
 
     async def finished(self, job: Job, *, outcome: str, error: BaseException | None) -> None: ...
 
@@ -45,7 +54,7 @@ class PayloadLease:
         await asyncio.shield(self._acquiring)
 
     def release(self) -> None:
-        """Give the slot back, or stop waiting for it."""
+        """Give the slot back, or stop waiting for it. Safe to call more than once."""
         if self._acquiring is None:
             return
         if self._acquiring.done() and not self._acquiring.cancelled():
@@ -57,7 +66,8 @@ class PayloadLease:
 
 class Pipeline:
     """Runs jobs end to end. ``payload_slots`` bounds the jobs holding image bytes at once;
-    ``job_timeout_s`` is each job's overall deadline (retries included)."""
+    ``job_timeout_s`` is each job's overall deadline (retries included); ``recorder``, when set,
+    is told each job's start, result and end."""
 
     def __init__(
         self,
@@ -79,18 +89,42 @@ class Pipeline:
         self._recorder = recorder
 
     async def run(self, job: Job) -> None:
-        """Generate and deliver ``job``; every failure ends in a message to the requester.
-        Cancellation (shutdown) propagates after the reactions are settled."""
+        """Generate and deliver ``job``. Every failure ends in a message to the requester;
+        cancellation (shutdown) propagates, and the server tells the owner."""
         started = time.monotonic()
-        queued_s = started - job.created_at
-        destination = job.destination
-        progress = Progress(self._slack, destination)
-        lease = PayloadLease(self._payload_slots)
+        progress = Progress(self._slack, job.destination)
         outcome, error, delivered = "failed", None, 0
-        generate_s = 0.0
         if self._recorder:
             await self._recorder.started(job)
         await progress.start()
+        try:
+            generation = await self._generate_and_upload(job)
+            delivered = len(generation.images)
+            outcome = "partial" if generation.failures else "ok"
+            await self._after_delivery(job, generation)
+        except TimeoutError as exc:
+            outcome, error = "timeout", exc
+            await notify(self._slack, job.destination, messages.job_timed_out(self._job_timeout_s))
+        except errors.ImagineError as exc:
+            outcome, error = type(exc).__name__, exc
+            level = logging.ERROR if isinstance(exc, ADMIN_PROBLEMS) else logging.WARNING
+            log.log(level, "job %s failed: %s", job.id, exc)
+            await notify(self._slack, job.destination, messages.for_error(exc))
+        except asyncio.CancelledError as exc:
+            outcome, error = "interrupted", exc
+            raise
+        finally:
+            if outcome != "interrupted":
+                await progress.finish(ok=outcome in ("ok", "partial"))
+            self._log(job, started, delivered, outcome)
+            if self._recorder:
+                await self._recorder.finished(job, outcome=outcome, error=error)
+
+    async def _generate_and_upload(self, job: Job) -> Generation:
+        """Generate the images and upload them as one message, within the job's deadline and
+        holding a payload slot from the first answer to the end of the upload."""
+        destination = job.destination
+        lease = PayloadLease(self._payload_slots)
         try:
             async with asyncio.timeout(self._job_timeout_s):
                 generation = await self._backend.generate(
@@ -98,7 +132,6 @@ class Pipeline:
                     user=user_hash(destination.team_id, destination.user_id),
                     on_answer=lease.acquire,
                 )
-                generate_s = time.monotonic() - started
                 await upload_images(
                     self._slack,
                     destination,
@@ -110,76 +143,45 @@ class Pipeline:
                     ),
                     user_prompt=job.request.user_prompt,
                 )
-            lease.release()
-            delivered = len(generation.images)
-            outcome = "ok" if not generation.failures else "partial"
-            key = await self._regenerate.put(
-                RegenerateEntry(
-                    request=job.request,
-                    team_id=destination.team_id,
-                    channel_id=destination.channel_id,
-                    thread_ts=destination.thread_ts,
-                )
-            )
-            await post_regenerate_button(self._slack, destination, key)
-            if generation.failures:
-                await notify(
-                    self._slack,
-                    destination,
-                    messages.partial_failure(
-                        len(generation.failures),
-                        job.request.n,
-                        messages.for_error(generation.failures[0]),
-                    ),
-                )
-        except TimeoutError as exc:
-            outcome, error = "timeout", exc
-            await notify(self._slack, destination, messages.job_timed_out(self._job_timeout_s))
-        except (OpenAIError, DeliveryError) as exc:
-            outcome, error = type(exc).__name__, exc
-            log.log(
-                logging.ERROR if _is_admin_problem(exc) else logging.WARNING,
-                "job %s failed: %s",
-                job.id,
-                exc,
-            )
-            await notify(self._slack, destination, messages.for_error(exc))
-        except asyncio.CancelledError as exc:
-            outcome, error = "interrupted", exc
-            raise
-        except ImagineError as exc:
-            outcome, error = type(exc).__name__, exc
-            await notify(self._slack, destination, messages.for_error(exc))
         finally:
             lease.release()
-            if outcome != "interrupted":
-                await progress.finish(ok=outcome in ("ok", "partial"))
-            log.info(
-                "job id=%s source=%s model=%s n=%d size=%s delivered=%d queued=%.2fs "
-                "generate=%.2fs total=%.2fs outcome=%s",
-                job.id,
-                job.source,
-                self._model,
-                job.request.n,
-                job.request.size,
-                delivered,
-                queued_s,
-                generate_s,
-                time.monotonic() - started,
-                outcome,
+        return generation
+
+    async def _after_delivery(self, job: Job, generation: Generation) -> None:
+        """Record the result, offer Regenerate, and tell the user about images that failed."""
+        if self._recorder:
+            await self._recorder.record_generation(job, generation)
+        destination = job.destination
+        key = await self._regenerate.put(
+            RegenerateEntry(
+                request=job.request,
+                team_id=destination.team_id,
+                channel_id=destination.channel_id,
+                thread_ts=destination.thread_ts,
             )
-            if self._recorder:
-                await self._recorder.finished(job, outcome=outcome, error=error)
+        )
+        await post_regenerate_button(self._slack, destination, key)
+        if generation.failures:
+            reason = messages.for_error(generation.failures[0])
+            await notify(
+                self._slack,
+                destination,
+                messages.partial_failure(len(generation.failures), job.request.n, reason),
+            )
 
-
-def _is_admin_problem(exc: ImagineError) -> bool:
-    return isinstance(
-        exc,
-        (
-            errors.AuthenticationError,
-            errors.PermissionDeniedError,
-            errors.ModelNotFoundError,
-            errors.BadRequestError,
-            errors.InsufficientQuotaError,
-        ),
-    )
+    def _log(self, job: Job, started: float, delivered: int, outcome: str) -> None:
+        now = time.monotonic()
+        log.info(
+            "job id=%s source=%s model=%s n=%d size=%s quality=%s delivered=%d "
+            "queued=%.2fs run=%.2fs outcome=%s",
+            job.id,
+            job.source,
+            self._model,
+            job.request.n,
+            job.request.size,
+            job.request.quality,
+            delivered,
+            started - job.created_at,
+            now - started,
+            outcome,
+        )
