@@ -143,3 +143,25 @@ async def test_sigterm_tells_owners_of_jobs_that_could_not_finish() -> None:
             await asyncio.wait_for(bot.process.wait(), 20)
         assert bot.process.returncode == 0
         assert any("had to restart" in r.get("text", "") for r in slack.responses)
+
+
+async def test_socket_mode_receives_a_command_and_delivers() -> None:
+    app_token = "xapp-1-A1-123-testapptoken"
+    async with FakeSlack(bot_token=BOT_TOKEN, app_token=app_token) as slack, FakeOpenAI(api_key=OPENAI_KEY) as openai:
+        async with bot_process(slack, openai, SLACK_APP_TOKEN=app_token, SLACK_SIGNING_SECRET="") as bot:
+            await slack.wait_for(lambda: slack.socket is not None, timeout=20)
+            ack = await slack.send_over_socket(
+                "slash_commands",
+                {
+                    "team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/imagine",
+                    "text": "--n 2 a lighthouse", "response_url": slack.new_response_url(), "trigger_id": "1.2.3",
+                },
+            )
+            assert "Generating 2 images" in ack["payload"]["text"]
+            await slack.wait_for(lambda: any(m.files for m in slack.messages), timeout=30)
+            async with aiohttp.ClientSession() as session, session.get(f"{bot.url}/healthz") as health:
+                assert health.status == 200  # /healthz is served in Socket Mode too
+        [message] = [m for m in slack.messages if m.files]
+        assert len(message.files) == 2 and "a lighthouse" in message.text
+        assert bot.process.returncode == 0
+        assert app_token not in await output_of(bot)

@@ -12,6 +12,7 @@ Command line: ``python -m tests.fakes.slack_api --port 8010 [--bot-token xoxb-te
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import json
 import re
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fakes import FaultQueue, LocalServer
 
@@ -207,10 +208,14 @@ class FakeSlack(LocalServer):
         default_kind: str = "member",
         default_prefixes: tuple[str, ...] = ("C", "D"),
         keep_upload_bytes: bool = True,
+        app_token: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         super().__init__(host=host, port=port)
+        self.app_token = app_token
+        self.socket: web.WebSocketResponse | None = None
+        self.socket_acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         for kind in [*(channels or {}).values(), default_kind]:
             if kind not in CHANNEL_KINDS:
                 raise ValueError(f"channel kind {kind!r} is not one of {sorted(CHANNEL_KINDS)}")
@@ -252,6 +257,7 @@ class FakeSlack(LocalServer):
         self.app.router.add_route("*", "/api/{method}", self._api)
         self.app.router.add_post("/upload/{file_id}", self._upload)
         self.app.router.add_post("/response/{response_id}", self._response_url)
+        self.app.router.add_get("/socket", self._socket)
 
     @property
     def base_url(self) -> str:
@@ -304,6 +310,48 @@ class FakeSlack(LocalServer):
         lines += [f"  response {_short(r)}" for r in self.responses]
         return "\n".join(lines) or "  (nothing)"
 
+    # --- Socket Mode ---------------------------------------------------------------------------
+
+    async def send_over_socket(
+        self, envelope_type: str, payload: dict[str, Any], timeout: float = 10.0
+    ) -> dict[str, Any]:
+        """Deliver ``payload`` to the connected Socket Mode client as an envelope of
+        ``envelope_type`` (``slash_commands``, ``interactive``, ``events_api``) and return its
+        acknowledgement (``{"envelope_id", "payload"?}``). Requires a connection (``app_token``
+        set and the app connected; see :meth:`wait_for`)."""
+        if self.socket is None or self.socket.closed:
+            raise AssertionError("no Socket Mode connection")
+        envelope_id = f"env-{next(self._ids)}"
+        ack: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.socket_acks[envelope_id] = ack
+        await self.socket.send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": envelope_type,
+                "payload": payload,
+                "accepts_response_payload": envelope_type != "events_api",
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
+        return await asyncio.wait_for(ack, timeout)
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.socket = socket
+        await socket.send_json(
+            {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}}
+        )
+        async for message in socket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            data = json.loads(message.data)
+            waiter = self.socket_acks.pop(str(data.get("envelope_id")), None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(data)
+        return socket
+
     # --- HTTP handlers ------------------------------------------------------------------------
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -320,6 +368,10 @@ class FakeSlack(LocalServer):
         token = _bearer(request) or (params.get("token") if request.content_type != "application/json" else None)
         if not token:
             return _answer_error(SlackError("not_authed"))
+        if method == "apps.connections.open":
+            if self.app_token is None or token != self.app_token:
+                return _answer_error(SlackError("invalid_auth"))
+            return web.json_response({"ok": True, "url": f"ws://{self.host}:{self.port}/socket"})
         if token != self.bot_token:
             return _answer_error(SlackError("invalid_auth"))
         handler = self._methods.get(method)
