@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot import errors
+from bot.slack_text import escape_mrkdwn
 
 if TYPE_CHECKING:
     from bot.capabilities import ModelCapabilities
@@ -162,8 +163,6 @@ INTERRUPTED = (
 
 def caption(user_id: str, revised_prompts: list[str], *, regenerated: bool = False) -> str:
     """The message that carries the images: who asked and the revised prompt(s) drawn."""
-    from bot.slack_text import escape_mrkdwn
-
     verb = "regenerated" if regenerated else "imagined"
     unique = list(dict.fromkeys(revised_prompts))
     if len(unique) == 1:
@@ -236,6 +235,8 @@ def for_error(exc: BaseException) -> str:
         return ":hourglass: OpenAI took too long to answer. Please try again."
     if isinstance(exc, (errors.TransientStatusError, errors.APIConnectionError)):
         return ":cloud: OpenAI is having trouble right now. Please try again in a few minutes."
+    if isinstance(exc, errors.InvalidResponseError):
+        return ":warning: OpenAI sent back something that was not a usable image. Please try again."
     if isinstance(exc, errors.BadRequestError):
         return ":warning: OpenAI refused the request's options. Please tell your Slack admin."
     if isinstance(exc, errors.ChannelUnreachableError):
@@ -243,7 +244,5 @@ def for_error(exc: BaseException) -> str:
     if isinstance(exc, errors.DeliveryError):
         return UPLOAD_FAILED.format(error=exc.error)
     return UNEXPECTED
-
-USAGE_NOT_RECORDED = "Imagine does not record usage in this installation yet."
 
 USAGE_NOT_RECORDED = "Imagine does not record usage in this installation yet."
