@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 
 from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -123,15 +123,21 @@ async def join_channel(client: AsyncWebClient, channel_id: str) -> None:
         ) from None
 
 
-async def notify(client: AsyncWebClient, destination: Destination, text: str) -> None:
-    """Tell the requester ``text`` ephemerally. Uses ``response_url`` when the destination has
-    one (it works even where the bot is not a member), else ``chat.postEphemeral``. A failure to
-    notify is logged, never raised: there is nobody left to tell."""
+async def notify(
+    client: AsyncWebClient,
+    destination: Destination,
+    text: str,
+    blocks: Sequence[Block] | None = None,
+) -> None:
+    """Tell the requester ``text`` (and ``blocks``, if given) ephemerally. Uses ``response_url``
+    when the destination has one (it works even where the bot is not a member), else
+    ``chat.postEphemeral``. A failure to notify is logged, never raised: there is nobody left
+    to tell."""
     if destination.response_url:
         try:
             webhook = AsyncWebhookClient(destination.response_url, timeout=10)
             response = await webhook.send(
-                text=text, response_type="ephemeral", replace_original=False
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
             )
             if response.status_code == 200:
                 return
@@ -143,6 +149,7 @@ async def notify(client: AsyncWebClient, destination: Destination, text: str) ->
             channel=destination.channel_id,
             user=destination.user_id,
             text=text,
+            blocks=blocks,
             thread_ts=destination.thread_ts,
         )
     except SlackApiError as exc:
@@ -154,13 +161,11 @@ async def notify(client: AsyncWebClient, destination: Destination, text: str) ->
         )
 
 
-async def post_regenerate_button(
-    client: AsyncWebClient, destination: Destination, key: str
-) -> None:
-    """Post a small message with a Regenerate button under the images. The button's ``value`` is
-    the short ``key`` (Slack caps button values at 2000 characters; platform.md, "Modals")."""
-    blocks = [
-        SectionBlock(text=messages.REGENERATE_PROMPT),
+def regenerate_blocks(text: str, key: str) -> list[Block]:
+    """Block Kit: ``text`` and a Regenerate button whose ``value`` is the short ``key`` (Slack
+    caps button values at 2000 characters; platform.md, "Modals")."""
+    return [
+        SectionBlock(text=text),
         ActionsBlock(
             elements=[
                 ButtonElement(
@@ -171,6 +176,13 @@ async def post_regenerate_button(
             ]
         ),
     ]
+
+
+async def post_regenerate_button(
+    client: AsyncWebClient, destination: Destination, key: str
+) -> None:
+    """Post a small message with a Regenerate button under the images (in their thread)."""
+    blocks = regenerate_blocks(messages.REGENERATE_PROMPT, key)
     try:
         await client.chat_postMessage(
             channel=destination.channel_id,

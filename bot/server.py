@@ -21,12 +21,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 
-from bot import messages
 from bot.app import create_app
-from bot.delivery import notify
 from bot.errors import ConfigError
 from bot.monitor import LoopLagMonitor
-from bot.services import Services, build_services
+from bot.recovery import tell_interrupted_at_start, tell_unfinished
+from bot.services import Services, open_services
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -133,7 +132,7 @@ async def serve(settings: Settings) -> None:
 
     Raises :class:`ConfigError` when Slack rejects the bot token.
     """
-    services = build_services(settings)
+    services = await open_services(settings)
     bolt = create_app(services)
     await check_slack_token(services)
     monitor = LoopLagMonitor()
@@ -155,6 +154,7 @@ async def serve(settings: Settings) -> None:
         log.info("Imagine is connected over Socket Mode; /healthz on port %d", settings.port)
     else:
         log.info("Imagine is listening on port %d (POST %s)", settings.port, EVENTS_PATH)
+    await tell_interrupted_at_start(services)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -164,16 +164,7 @@ async def serve(settings: Settings) -> None:
 
     log.info("shutting down: %d running, %d waiting", services.jobs.running, services.jobs.waiting)
     unfinished = await services.jobs.shutdown(settings.shutdown_grace_s)
-    await asyncio.gather(
-        *(
-            notify(
-                services.slack,
-                job.destination,
-                messages.INTERRUPTED.format(prompt=job.request.user_prompt[:200]),
-            )
-            for job in unfinished
-        )
-    )
+    await tell_unfinished(services, unfinished)
     if socket_handler is not None:
         await socket_handler.close_async()
     await runner.cleanup()

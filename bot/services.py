@@ -17,9 +17,9 @@ from bot.capabilities import capabilities_for
 from bot.dedup import RecentIds
 from bot.jobs import JobQueue
 from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBackend
-from bot.pipeline import JobRecorder, Pipeline
-from bot.regenerate import MemoryRegenerateStore, RegenerateStore
+from bot.pipeline import Pipeline
 from bot.settings import Settings
+from bot.store import PriceTable, Store
 
 SLACK_TIMEOUT_S = 30
 SLACK_RATE_LIMIT_RETRIES = 3
@@ -30,7 +30,8 @@ SLACK_CONNECTION_RETRIES = 2
 @dataclass
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
-    backend, the job queue, the Regenerate store and the recent event ids."""
+    backend, the job queue, the store (history, quotas, Regenerate keys) and the recent event
+    ids."""
 
     settings: Settings
     slack: AsyncWebClient
@@ -38,12 +39,13 @@ class Services:
     backend: ImageBackend
     pipeline: Pipeline
     jobs: JobQueue
-    regenerate: RegenerateStore
+    store: Store
     recent_events: RecentIds
 
     async def aclose(self) -> None:
-        """Close the HTTP connection pools."""
+        """Close the HTTP connection pool and the database."""
         await self.openai.aclose()
+        await self.store.close()
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -61,16 +63,36 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     )
 
 
-def build_services(
+async def open_services(
     settings: Settings,
     *,
     slack: AsyncWebClient | None = None,
     http: httpx.AsyncClient | None = None,
-    regenerate: RegenerateStore | None = None,
-    recorder: JobRecorder | None = None,
 ) -> Services:
-    """Build :class:`Services`; tests may pass their own Slack client or httpx client. Must be
-    called inside a running event loop (the job queue creates asyncio tasks)."""
+    """Open the store (migrating the database to the latest schema) and build
+    :class:`Services` around it; tests may pass their own Slack client or httpx client.
+
+    Raises :class:`bot.errors.ConfigError` when ``PRICES_JSON`` is malformed; database errors
+    propagate from SQLAlchemy.
+    """
+    store = await Store.open(
+        settings.database_url,
+        prices=PriceTable.from_json(settings.prices_json),
+        model=settings.image_model,
+        api=settings.image_api,
+    )
+    return build_services(settings, store=store, slack=slack, http=http)
+
+
+def build_services(
+    settings: Settings,
+    *,
+    store: Store,
+    slack: AsyncWebClient | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> Services:
+    """Build :class:`Services` around an open ``store``. Must be called inside a running event
+    loop (the job queue creates asyncio tasks)."""
     slack = slack or slack_client(settings)
     openai = OpenAIClient(
         api_key=settings.openai_api_key,
@@ -90,15 +112,14 @@ def build_services(
         )
     else:
         backend = ImagesBackend(openai, caps=caps, moderation=settings.moderation)
-    regenerate = regenerate or MemoryRegenerateStore(settings.regenerate_keys_kept)
     pipeline = Pipeline(
         slack=slack,
         backend=backend,
-        regenerate=regenerate,
+        regenerate=store,
         model=caps.name,
         job_timeout_s=settings.job_timeout_s,
         payload_slots=asyncio.Semaphore(settings.max_payloads_in_memory),
-        recorder=recorder,
+        recorder=store,
     )
     jobs = JobQueue(
         pipeline.run,
@@ -112,6 +133,6 @@ def build_services(
         backend=backend,
         pipeline=pipeline,
         jobs=jobs,
-        regenerate=regenerate,
+        store=store,
         recent_events=RecentIds(),
     )

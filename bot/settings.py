@@ -6,7 +6,9 @@ package reads ``os.environ`` at import time.
 
 from __future__ import annotations
 
-from typing import Literal
+import contextlib
+import json
+from typing import Annotated, Literal
 
 from pydantic import (
     Field,
@@ -17,7 +19,9 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.capabilities import capabilities_for, check_quality, resolve_size
 from bot.errors import ConfigError, UserInputError
@@ -96,9 +100,6 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(
         default=25.0, ge=0, description="seconds running jobs get to finish on SIGTERM"
     )
-    regenerate_keys_kept: int = Field(
-        default=2000, ge=1, description="Regenerate buttons remembered (in memory)"
-    )
 
     # --- Presets -----------------------------------------------------------------------------
     brand_guide: str = Field(
@@ -110,6 +111,50 @@ class Settings(BaseSettings):
         "takes custom sizes, else landscape",
     )
     brand_size: str = Field(default="square", description="default size of brand assets")
+
+    # --- Store and quotas --------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        description="where history, quotas and Regenerate keys are kept: "
+        "postgresql+asyncpg://user:password@host:5432/db, or sqlite+aiosqlite:///path; "
+        "unset: the SQLite file imagine.db in the working directory",
+    )
+    user_daily_image_limit: int | None = Field(
+        default=None,
+        ge=0,
+        description="images one user may generate per UTC day (admins exempt); unset: no limit",
+    )
+    monthly_budget_usd: float | None = Field(
+        default=None,
+        ge=0,
+        description="the workspace's estimated image spend per UTC month, in USD; unset: no budget",
+    )
+    admin_user_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Slack user ids (U…) of the admins, comma-separated: exempt from the daily "
+        "limit, and shown the workspace's usage",
+    )
+    prices_json: str | None = Field(
+        default=None,
+        description='USD per 1024x1024 image by model and quality, merged over the built-in '
+        'table, e.g. {"gpt-image-2": {"low": 0.01, "medium": 0.04, "high": 0.17}}',
+    )
+
+    @field_validator(
+        "database_url", "user_daily_image_limit", "monthly_budget_usd", "prices_json", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().startswith("["):
+            return json.loads(value)  # a JSON list works too; bad JSON is reported as invalid
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     # --- Server ------------------------------------------------------------------------------
     port: int = Field(default=3000, ge=1, le=65535, description="HTTP port")
@@ -201,14 +246,21 @@ class Settings(BaseSettings):
         return self.slack_app_token is not None
 
     def secrets(self) -> list[str]:
-        """The secret values set (tokens, signing secret, API key), for log redaction."""
+        """The secret values set (tokens, signing secret, API key, database password), for log
+        redaction."""
         fields = (
             self.slack_bot_token,
             self.slack_signing_secret,
             self.slack_app_token,
             self.openai_api_key,
         )
-        return [s.get_secret_value() for s in fields if s is not None and s.get_secret_value()]
+        values = [s.get_secret_value() for s in fields if s is not None and s.get_secret_value()]
+        if self.database_url:
+            with contextlib.suppress(ArgumentError, ValueError):
+                password = make_url(self.database_url).password
+                if password:
+                    values.append(str(password))
+        return values
 
 
 def load_settings(**overrides: object) -> Settings:

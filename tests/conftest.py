@@ -102,7 +102,7 @@ def start_imagine(make_settings, openai_mock) -> Callable[..., Any]:
 
     from bot.app import create_app
     from bot.server import create_web_app
-    from bot.services import build_services
+    from bot.services import open_services
     from tests.fakes import FakeSlack
     from tests.harness import Imagine
 
@@ -110,11 +110,11 @@ def start_imagine(make_settings, openai_mock) -> Callable[..., Any]:
     async def start(channels: dict[str, str] | None = None, **overrides: Any) -> AsyncIterator[Imagine]:
         async with FakeSlack(bot_token=BOT_TOKEN, channels=channels or {}) as slack:
             settings = make_settings(slack_api_url=slack.base_url, openai_base_url=OPENAI_BASE, **overrides)
-            services = build_services(settings)
+            services = await open_services(settings)
             app = create_web_app(create_app(services), services)
             async with TestClient(TestServer(app)) as http:
                 yield Imagine(http=http, slack=slack, services=services)
-            await services.jobs.shutdown(0)
+            await services.jobs.shutdown(grace_s=10)  # let jobs finish, as on SIGTERM
             await services.aclose()
 
     return start

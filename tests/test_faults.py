@@ -52,7 +52,7 @@ async def test_hung_openai_cannot_hold_a_job_past_its_deadline(start_imagine, op
         await imagine.command("a fox")
         await imagine.slack.wait_for(lambda: imagine.slack.responses, timeout=10)
         assert "took longer than 0.5 seconds" in imagine.slack.responses[0]["text"]
-        assert imagine.services.jobs.running == 0
+        await imagine.slack.wait_for(lambda: imagine.services.jobs.running == 0)
 
 
 async def test_waiting_jobs_are_told_their_place_and_a_full_queue_refuses(start_imagine, openai_mock) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -48,9 +50,13 @@ class BotProcess:
 
 
 @asynccontextmanager
-async def bot_process(slack: FakeSlack, openai: FakeOpenAI, **env: str) -> AsyncIterator[BotProcess]:
+async def bot_process(
+    slack: FakeSlack, openai: FakeOpenAI, database: Path | None = None, **env: str
+) -> AsyncIterator[BotProcess]:
     port = free_port()
+    database = database or Path(tempfile.mkdtemp()) / "imagine.db"
     environment = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "PATH": os.environ["PATH"],
         "PYTHONPATH": str(ROOT),
         "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -142,7 +148,8 @@ async def test_sigterm_tells_owners_of_jobs_that_could_not_finish() -> None:
             bot.process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(bot.process.wait(), 20)
         assert bot.process.returncode == 0
-        assert any("had to restart" in r.get("text", "") for r in slack.responses)
+        notices = [r for r in slack.responses if "restarted before your images were ready" in r.get("text", "")]
+        assert len(notices) == 1 and "Regenerate" in json.dumps(notices[0]["blocks"])
 
 
 async def test_socket_mode_receives_a_command_and_delivers() -> None:
@@ -165,3 +172,21 @@ async def test_socket_mode_receives_a_command_and_delivers() -> None:
         assert len(message.files) == 2 and "a lighthouse" in message.text
         assert bot.process.returncode == 0
         assert app_token not in await output_of(bot)
+
+
+async def test_a_crashed_job_is_reported_at_the_next_start(tmp_path: Path) -> None:
+    database = tmp_path / "imagine.db"
+    async with FakeSlack(bot_token=BOT_TOKEN) as slack, FakeOpenAI(api_key=OPENAI_KEY, latency_s=30) as openai:
+        async with bot_process(slack, openai, database) as bot, aiohttp.ClientSession() as session:
+            await bot.command(session, "a fox lost in a crash", slack.new_response_url())
+            await slack.wait_for(lambda: openai.requests, timeout=10)
+            bot.process.kill()  # no graceful shutdown: the job's row stays "running"
+            await bot.process.wait()
+        openai.latency_s = 0
+        async with bot_process(slack, openai, database):
+            await slack.wait_for(lambda: slack.ephemerals, timeout=20)
+        [notice] = slack.ephemerals
+        assert notice["user"] == "U1" and notice["channel"] == "C1"
+        assert "a fox lost in a crash" in notice["text"]
+        buttons = [e for b in notice["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert buttons[0]["action_id"] == "imagine_regenerate" and buttons[0]["value"]

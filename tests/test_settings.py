@@ -112,3 +112,9 @@ def test_python_m_bot_exits_2_with_readable_message(tmp_path: Path) -> None:
     assert "SLACK_BOT_TOKEN is missing" in result.stderr
     assert "OPENAI_API_KEY is missing" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_secrets_for_redaction_include_the_database_password(make_settings) -> None:
+    settings = make_settings(database_url="postgresql+asyncpg://imagine:hunter2pw@db:5432/imagine")
+    assert "hunter2pw" in settings.secrets()
+    assert settings.slack_bot_token.get_secret_value() in settings.secrets()

@@ -96,7 +96,7 @@ async def test_progress_reactions_on_the_source_message(start_imagine) -> None:
     async with start_imagine() as imagine:
         view = await open_modal(imagine, "imagine_slide")
         await imagine.submit_view(view, modal_defaults(view))
-        await imagine.slack.wait_for(lambda: imagine.slack.calls_to("reactions.remove"))
+        await imagine.slack.wait_for(lambda: len(imagine.slack.calls_to("reactions.add")) == 2)
         names = [(c.method, c.params["name"]) for c in imagine.slack.calls if c.method.startswith("reactions.")]
         assert names == [
             ("reactions.add", "hourglass_flowing_sand"),

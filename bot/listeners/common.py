@@ -8,6 +8,7 @@ from bot import messages
 from bot.errors import QueueFullError, ShuttingDownError
 from bot.jobs import Job
 from bot.services import Services
+from bot.store import QuotaExceededError
 
 SERVICES_KEY = "imagine"
 
@@ -17,14 +18,28 @@ def services_of(context: AsyncBoltContext) -> Services:
     return context[SERVICES_KEY]  # type: ignore[no-any-return]
 
 
-def enqueue(services: Services, job: Job) -> tuple[int | None, str]:
-    """Submit ``job``. Returns ``(position, text for the user)``: position 0 when it started,
-    k when k-th in line, ``None`` when refused (queue full, shutting down), with the text saying
-    which."""
+async def enqueue(services: Services, job: Job) -> tuple[int | None, str]:
+    """Check the quotas, record the request and submit ``job``.
+
+    Returns ``(position, text for the user)``: position 0 when it started, k when k-th in line,
+    ``None`` when refused (over a quota, queue full, shutting down), with the text saying which.
+    A refused job gives its quota reservation back.
+    """
+    settings = services.settings
+    if not services.jobs.accepting:
+        return None, messages.SHUTTING_DOWN
+    try:
+        await services.store.check_and_reserve(
+            job,
+            user_daily_image_limit=settings.user_daily_image_limit,
+            monthly_budget_usd=settings.monthly_budget_usd,
+            admin_user_ids=frozenset(settings.admin_user_ids),
+        )
+    except QuotaExceededError as exc:
+        return None, exc.text
     try:
         position = services.jobs.submit(job)
-    except QueueFullError:
-        return None, messages.QUEUE_FULL
-    except ShuttingDownError:
-        return None, messages.SHUTTING_DOWN
+    except (QueueFullError, ShuttingDownError) as exc:
+        await services.store.release(job)
+        return None, messages.QUEUE_FULL if isinstance(exc, QueueFullError) else messages.SHUTTING_DOWN
     return position, messages.generating(job.request.n, position)

@@ -30,7 +30,7 @@ async def regenerate(
     except ValidationError:
         log.warning("malformed block_actions payload")
         return
-    entry = await services.regenerate.get(str(action.get("value") or ""))
+    entry = await services.store.get(str(action.get("value") or ""))
     channel_id = entry.channel_id if entry else (payload.channel.id if payload.channel else "")
     destination = Destination(
         team_id=entry.team_id if entry else (payload.team.id if payload.team else ""),
@@ -43,6 +43,6 @@ async def regenerate(
         await notify(client, destination, messages.REGENERATE_EXPIRED)
         return
     job = Job(request=entry.request, destination=destination, source="regenerate")
-    position, text = enqueue(services, job)
+    position, text = await enqueue(services, job)
     if position != 0:
         await notify(client, destination, text)

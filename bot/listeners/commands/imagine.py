@@ -24,6 +24,7 @@ from bot.modal import build_modal
 from bot.payloads import ModalContext, SlashCommand
 from bot.request import build_request
 from bot.services import Services
+from bot.usage import usage_reply
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +63,12 @@ async def imagine_command(
     elif parsed.kind == "help":
         await ack(text=messages.usage(settings.max_images, settings.prompt_max_chars), response_type="ephemeral")
     elif parsed.kind == "usage":
-        await ack(text=messages.USAGE_NOT_RECORDED, response_type="ephemeral")
+        text = await usage_reply(
+            services.store, settings, team_id=payload.team_id, user_id=payload.user_id
+        )
+        await ack(text=text, response_type="ephemeral")
     else:
-        _, text = enqueue(services, Job(request=request, destination=destination, source="command"))
+        _, text = await enqueue(services, Job(request=request, destination=destination, source="command"))
         await ack(text=text, response_type="ephemeral")
 
 

@@ -2,9 +2,11 @@
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.listeners.events.app_home import app_home_opened
 from bot.listeners.events.app_mention import app_mention
 
 
 def register(app: AsyncApp) -> None:
-    """Register ``app_mention``."""
+    """Register ``app_mention`` and ``app_home_opened``."""
     app.event("app_mention")(app_mention)
+    app.event("app_home_opened")(app_home_opened)

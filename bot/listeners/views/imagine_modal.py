@@ -51,7 +51,7 @@ async def submit_imagine_modal(
         ),
         source=SOURCES.get(modal.preset, "modal"),
     )
-    position, text = enqueue(services, job)
+    position, text = await enqueue(services, job)
     if position is None:
         await ack(response_action="errors", errors={PROMPT: text})
         return

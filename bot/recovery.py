@@ -1,0 +1,77 @@
+"""Telling people about jobs that a restart cut short, with a Regenerate button.
+
+- At shutdown (SIGTERM): jobs still waiting, and running jobs past ``SHUTDOWN_GRACE_S``, are
+  recorded as ``interrupted`` and their owners told at once.
+- At start: rows a crashed process left ``queued`` or ``running`` are found by the store
+  (:meth:`bot.store.Store.interrupted_jobs`, each returned once) and their owners told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.delivery import notify, regenerate_blocks
+from bot.jobs import Destination, Job
+from bot.regenerate import RegenerateEntry
+from bot.services import Services
+from bot.store import InterruptedJob
+
+log = logging.getLogger(__name__)
+
+
+async def tell_unfinished(services: Services, jobs: list[Job]) -> None:
+    """Record ``jobs`` as interrupted and tell each owner, with a Regenerate button."""
+
+    async def tell(job: Job) -> None:
+        await services.store.finished(job, outcome="interrupted", error=None)
+        destination = job.destination
+        key = await services.store.put(
+            RegenerateEntry(
+                request=job.request,
+                team_id=destination.team_id,
+                channel_id=destination.channel_id,
+                thread_ts=destination.thread_ts,
+            )
+        )
+        text = messages.interrupted_notice(job.request.user_prompt)
+        await notify(services.slack, destination, text, regenerate_blocks(text, key))
+
+    await asyncio.gather(*(tell(job) for job in jobs))
+
+
+async def tell_interrupted_at_start(services: Services) -> int:
+    """Tell the owners of jobs a previous process left unfinished; returns how many."""
+    interrupted = await services.store.interrupted_jobs()
+    await asyncio.gather(*(_tell_owner(services.slack, job) for job in interrupted))
+    if interrupted:
+        log.info("told %d owners of interrupted jobs", len(interrupted))
+    return len(interrupted)
+
+
+async def _tell_owner(client: AsyncWebClient, job: InterruptedJob) -> None:
+    """An ephemeral message where the job was asked; if Slack refuses (the bot left the
+    channel), a direct message from the app."""
+    text = messages.interrupted_notice(job.prompt)
+    blocks = regenerate_blocks(text, job.regenerate_key)
+    destination = Destination(
+        team_id=job.team_id, channel_id=job.channel_id, user_id=job.user_id, thread_ts=job.thread_ts
+    )
+    try:
+        await client.chat_postEphemeral(
+            channel=destination.channel_id,
+            user=destination.user_id,
+            text=text,
+            blocks=blocks,
+            thread_ts=destination.thread_ts,
+        )
+    except SlackApiError as exc:
+        log.info("ephemeral notice refused (%s); sending a DM", exc.response.get("error"))
+        try:
+            await client.chat_postMessage(channel=job.user_id, text=text, blocks=blocks)
+        except SlackApiError as dm_exc:
+            log.error("could not tell %s about job %s: %s", job.user_id, job.job_id, dm_exc.response.get("error"))

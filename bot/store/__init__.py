@@ -1,0 +1,40 @@
+"""Generation history, quotas and cost: SQLite by default, PostgreSQL for several instances.
+
+- :class:`Store` records every request (who, where, what, model and API, status, timings, tokens,
+  estimated cost), enforces the per-user daily image limit and the workspace's monthly budget
+  atomically in the database, keeps the Regenerate keys, and reports usage.
+- :class:`PriceTable` is the one price table (:mod:`bot.store.pricing`), overridable with
+  ``PRICES_JSON``.
+- The schema is managed by Alembic (``bot/store/migrations``): :meth:`Store.open` upgrades to
+  head at start; ``python -m bot.store upgrade`` does it by hand.
+
+Settings (``bot.settings.Settings``, section "Store and quotas"): ``DATABASE_URL``,
+``USER_DAILY_IMAGE_LIMIT``, ``MONTHLY_BUDGET_USD``, ``ADMIN_USER_IDS``, ``PRICES_JSON``.
+"""
+
+from bot.store.pricing import PriceTable
+from bot.store.quota import QuotaExceededError, QuotaKind
+from bot.store.records import (
+    GenerationRecord,
+    HistoryItem,
+    InterruptedJob,
+    TeamUsage,
+    Totals,
+    UserTotal,
+    UserUsage,
+)
+from bot.store.store import Store
+
+__all__ = [
+    "GenerationRecord",
+    "HistoryItem",
+    "InterruptedJob",
+    "PriceTable",
+    "QuotaExceededError",
+    "QuotaKind",
+    "Store",
+    "TeamUsage",
+    "Totals",
+    "UserTotal",
+    "UserUsage",
+]

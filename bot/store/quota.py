@@ -1,0 +1,239 @@
+"""Quota periods, the quota error, and the counter statements that enforce limits atomically.
+
+Periods are UTC: a user's daily image count resets at the next UTC midnight, the workspace's
+monthly budget on the first of the next UTC month.
+
+A reservation adds to a counter row with one conditional upsert::
+
+    INSERT INTO usage_counters (team_id, subject, period, images, cost_micro) VALUES (…)
+    ON CONFLICT (team_id, subject, period) DO UPDATE
+      SET images = usage_counters.images + excluded.images, cost_micro = …
+      WHERE usage_counters.images + excluded.images <= :limit      -- or cost_micro <= :budget
+    RETURNING images
+
+No row back means the limit would be passed. PostgreSQL locks the conflicting row and re-checks
+the ``WHERE`` against the newest committed version (READ COMMITTED), and SQLite runs one write
+transaction at a time (``BEGIN IMMEDIATE``), so two instances can never both take the last slot.
+A first row for a period is inserted without the ``WHERE``; the caller checks beforehand that the
+request fits under the limit on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal, cast
+
+from sqlalchemy import Table, and_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import messages
+from bot.errors import UserInputError
+from bot.store.models import UsageCounterRow
+from bot.store.pricing import micro_to_usd
+
+QuotaKind = Literal["user_daily", "monthly_budget"]
+TEAM_SUBJECT = "team"
+COUNTERS = cast(Table, UsageCounterRow.__table__)
+
+
+class QuotaExceededError(UserInputError):
+    """A request would pass a quota; nothing was reserved and OpenAI was not called.
+
+    ``kind`` is ``"user_daily"`` (``limit``/``used``/``requested`` are images) or
+    ``"monthly_budget"`` (they are estimated USD); ``resets_at`` is when the period ends (aware
+    UTC). ``text`` is the message for the user (:mod:`bot.messages`). It is a
+    :class:`bot.errors.UserInputError`, so code that shows ``exc.text`` for bad input shows it too.
+    """
+
+    def __init__(
+        self,
+        kind: QuotaKind,
+        limit: float,
+        used: float,
+        resets_at: datetime,
+        *,
+        requested: float | None = None,
+    ) -> None:
+        self.kind = kind
+        self.limit = limit
+        self.used = used
+        self.resets_at = resets_at
+        self.requested = requested
+        if kind == "user_daily":
+            text = messages.quota_user_daily(
+                int(limit), int(used), resets_at, None if requested is None else int(requested)
+            )
+        else:
+            text = messages.quota_monthly_budget(limit, used, resets_at, requested)
+        super().__init__(text)
+
+
+# --- Periods -------------------------------------------------------------------------------------
+
+
+def utc_now() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(UTC)
+
+
+def as_utc(when: datetime | None) -> datetime:
+    """``when`` in UTC (``None``: now). Raises ``ValueError`` for a naive datetime."""
+    if when is None:
+        return utc_now()
+    if when.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    return when.astimezone(UTC)
+
+
+def day_start(when: datetime) -> datetime:
+    """Midnight UTC starting ``when``'s day."""
+    return when.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def next_day(when: datetime) -> datetime:
+    """The next midnight UTC after ``when`` (when the daily limit resets)."""
+    return day_start(when) + timedelta(days=1)
+
+
+def month_start(when: datetime) -> datetime:
+    """Midnight UTC on the first of ``when``'s month."""
+    return day_start(when).replace(day=1)
+
+
+def next_month(when: datetime) -> datetime:
+    """Midnight UTC on the first of the month after ``when`` (when the budget resets)."""
+    start = month_start(when)
+    return (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+
+
+def day_key(when: datetime) -> str:
+    """``YYYY-MM-DD`` of ``when``'s UTC day (a counter period)."""
+    return f"{when.astimezone(UTC):%Y-%m-%d}"
+
+
+def month_key(when: datetime) -> str:
+    """``YYYY-MM`` of ``when``'s UTC month (a counter period)."""
+    return f"{when.astimezone(UTC):%Y-%m}"
+
+
+def user_subject(user_id: str) -> str:
+    """The counter subject of one user."""
+    return f"user:{user_id}"
+
+
+# --- Counters ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class CounterKey:
+    """One counter row. Sorting keys gives the order locks are taken in (users before the
+    workspace), which keeps concurrent transactions from deadlocking on PostgreSQL."""
+
+    rank: int
+    team_id: str
+    subject: str
+    period: str
+
+    @classmethod
+    def user_day(cls, team_id: str, user_id: str, when: datetime) -> CounterKey:
+        """The user's counter for ``when``'s UTC day."""
+        return cls(0, team_id, user_subject(user_id), day_key(when))
+
+    @classmethod
+    def team_month(cls, team_id: str, when: datetime) -> CounterKey:
+        """The workspace's counter for ``when``'s UTC month."""
+        return cls(1, team_id, TEAM_SUBJECT, month_key(when))
+
+
+async def try_add(
+    conn: AsyncConnection,
+    key: CounterKey,
+    *,
+    images: int,
+    cost_micro: int,
+    max_images: int | None = None,
+    max_cost_micro: int | None = None,
+) -> bool:
+    """Add ``images`` and ``cost_micro`` to ``key``'s row (creating it) unless that would pass
+    ``max_images`` or ``max_cost_micro``; ``None`` means no limit. Returns whether it was added.
+    Atomic across connections and processes (module docstring)."""
+    if (max_images is not None and images > max_images) or (
+        max_cost_micro is not None and cost_micro > max_cost_micro
+    ):
+        return False
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    counter = COUNTERS
+    values = insert(counter).values(
+        team_id=key.team_id,
+        subject=key.subject,
+        period=key.period,
+        images=images,
+        cost_micro=cost_micro,
+    )
+    new_images = counter.c.images + values.excluded.images
+    new_cost = counter.c.cost_micro + values.excluded.cost_micro
+    conditions = []
+    if max_images is not None:
+        conditions.append(new_images <= max_images)
+    if max_cost_micro is not None:
+        conditions.append(new_cost <= max_cost_micro)
+    stmt = values.on_conflict_do_update(
+        index_elements=[counter.c.team_id, counter.c.subject, counter.c.period],
+        set_={"images": new_images, "cost_micro": new_cost},
+        where=and_(*conditions) if conditions else None,
+    ).returning(counter.c.images)
+    result = await conn.execute(stmt)
+    return result.first() is not None
+
+
+async def add(conn: AsyncConnection, key: CounterKey, *, images: int, cost_micro: int) -> None:
+    """Add (or, with negative numbers, take back) ``images`` and ``cost_micro`` on ``key``'s row
+    without any limit."""
+    if images or cost_micro:
+        await try_add(conn, key, images=images, cost_micro=cost_micro)
+
+
+async def read(conn: AsyncConnection, key: CounterKey) -> tuple[int, int]:
+    """``(images, cost_micro)`` on ``key``'s row, ``(0, 0)`` when it has none yet."""
+    counter = COUNTERS
+    row = (
+        await conn.execute(
+            select(counter.c.images, counter.c.cost_micro).where(
+                counter.c.team_id == key.team_id,
+                counter.c.subject == key.subject,
+                counter.c.period == key.period,
+            )
+        )
+    ).first()
+    return (row.images, row.cost_micro) if row else (0, 0)
+
+
+async def used_for_message(conn: AsyncConnection, kind: QuotaKind, key: CounterKey) -> float:
+    """What ``key`` has used, in the unit of ``kind`` (images, or USD for the budget)."""
+    images, cost_micro = await read(conn, key)
+    return images if kind == "user_daily" else micro_to_usd(cost_micro)
+
+
+__all__ = [
+    "CounterKey",
+    "QuotaExceededError",
+    "QuotaKind",
+    "add",
+    "as_utc",
+    "day_key",
+    "day_start",
+    "month_key",
+    "month_start",
+    "next_day",
+    "next_month",
+    "read",
+    "try_add",
+    "used_for_message",
+    "utc_now",
+]
