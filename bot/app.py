@@ -36,7 +36,8 @@ def create_app(services: Services) -> AsyncApp:
     )
 
     async def inject_services(
-        context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]  # noqa: A002
+        context: AsyncBoltContext,
+        next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002
     ) -> BoltResponse:
         context[SERVICES_KEY] = services
         return await next()

@@ -106,7 +106,10 @@ def parse_command_text(
 
 
 def parse_n(value: str, max_images: int) -> int:
-    """Parse the number of images; raises :class:`UserInputError` unless ``1 <= n <= max_images``."""
+    """Parse the number of images.
+
+    Raises :class:`UserInputError` unless ``value`` is a whole number with
+    ``1 <= n <= max_images``."""
     text = value.strip()
     if not re.fullmatch(r"[0-9]{1,4}", text) or not 1 <= int(text) <= max_images:
         raise UserInputError(messages.n_invalid(value, max_images), field="n")

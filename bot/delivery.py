@@ -16,7 +16,6 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
-
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
@@ -226,7 +225,9 @@ class Progress:
         if not self._ts:
             return None
         try:
-            await getattr(self._client, method)(channel=self._channel, timestamp=self._ts, name=name)
+            await getattr(self._client, method)(
+                channel=self._channel, timestamp=self._ts, name=name
+            )
         except SlackApiError as exc:
             error = str(exc.response.get("error"))
             log.warning("%s %s failed: %s", method, name, error)

@@ -37,9 +37,7 @@ class RedactingFormatter(logging.Formatter):
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         for pattern in _PATTERNS:
-            text = pattern.sub(
-                lambda m: (m.group(1) if m.groups() else "") + REDACTED, text
-            )
+            text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + REDACTED, text)
         return text
 
     def format(self, record: logging.LogRecord) -> str:

@@ -49,12 +49,16 @@ def usage(max_images: int, prompt_max_chars: int) -> str:
 
 # --- Validation --------------------------------------------------------------------------------
 
-PROMPT_EMPTY = "Your prompt is empty. Describe the image you want, e.g. `/imagine a red fox in snow`."
+PROMPT_EMPTY = (
+    "Your prompt is empty. Describe the image you want, e.g. `/imagine a red fox in snow`."
+)
 
 
 def prompt_too_long(length: int, limit: int) -> str:
     """Shown when the prompt is over PROMPT_MAX_CHARS."""
-    return f"Your prompt is {length:,} characters; the limit is {limit:,}. Shorten it and try again."
+    return (
+        f"Your prompt is {length:,} characters; the limit is {limit:,}. Shorten it and try again."
+    )
 
 
 def framed_prompt_too_long(length: int, limit: int, model: str) -> str:
@@ -127,9 +131,7 @@ def quality_unsupported(value: str, caps: ModelCapabilities) -> str:
 
 def background_unknown(value: str) -> str:
     """Shown for a background that does not exist."""
-    return (
-        f"`{value[:20]}` is not a background. Use {_join(('transparent', 'opaque', 'auto'))}."
-    )
+    return f"`{value[:20]}` is not a background. Use {_join(('transparent', 'opaque', 'auto'))}."
 
 
 def background_unsupported(caps: ModelCapabilities) -> str:
@@ -198,7 +200,9 @@ UPLOAD_FAILED = (
     ":warning: Your images were generated, but Slack did not accept the upload (`{error}`). "
     "Please try again in a moment."
 )
-UNEXPECTED = ":warning: Something went wrong on our side while making your images. Please try again."
+UNEXPECTED = (
+    ":warning: Something went wrong on our side while making your images. Please try again."
+)
 MALFORMED_REQUEST = "Slack sent a request I couldn't read. Please try again."
 
 

@@ -93,7 +93,8 @@ class Pipeline:
         cancellation (shutdown) propagates, and the server tells the owner."""
         started = time.monotonic()
         progress = Progress(self._slack, job.destination)
-        outcome, error, delivered = "failed", None, 0
+        outcome, delivered = "failed", 0
+        error: BaseException | None = None
         if self._recorder:
             await self._recorder.started(job)
         await progress.start()

@@ -74,4 +74,9 @@ async def _tell_owner(client: AsyncWebClient, job: InterruptedJob) -> None:
         try:
             await client.chat_postMessage(channel=job.user_id, text=text, blocks=blocks)
         except SlackApiError as dm_exc:
-            log.error("could not tell %s about job %s: %s", job.user_id, job.job_id, dm_exc.response.get("error"))
+            log.error(
+                "could not tell %s about job %s: %s",
+                job.user_id,
+                job.job_id,
+                dm_exc.response.get("error"),
+            )

@@ -65,7 +65,9 @@ async def slack_events(request: web.Request) -> web.StreamResponse:
         return _bad_request("invalid_payload")
     try:
         bolt_request = AsyncBoltRequest(
-            body=body, query=request.query_string, headers=request.headers  # type: ignore[arg-type]
+            body=body,
+            query=request.query_string,
+            headers=request.headers,  # type: ignore[arg-type]
         )
     except (ValueError, TypeError, AttributeError, KeyError):
         return _bad_request("invalid_payload")
@@ -119,10 +121,12 @@ async def check_slack_token(services: Services) -> None:
             raise ConfigError([f"SLACK_BOT_TOKEN was rejected by Slack ({error})."]) from None
         log.warning("auth.test failed (%s); starting anyway", error)
         return
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         log.warning("Slack is unreachable at start (%s); starting anyway", type(exc).__name__)
         return
-    log.info("connected to Slack team=%s as bot user=%s", identity.get("team"), identity.get("user_id"))
+    log.info(
+        "connected to Slack team=%s as bot user=%s", identity.get("team"), identity.get("user_id")
+    )
 
 
 async def serve(settings: Settings) -> None:

@@ -136,7 +136,7 @@ class Settings(BaseSettings):
     )
     prices_json: str | None = Field(
         default=None,
-        description='USD per 1024x1024 image by model and quality, merged over the built-in '
+        description="USD per 1024x1024 image by model and quality, merged over the built-in "
         'table, e.g. {"gpt-image-2": {"low": 0.01, "medium": 0.04, "high": 0.17}}',
     )
 

@@ -79,7 +79,13 @@ def responses_answer(request: httpx.Request) -> httpx.Response:
                     "result": PNG_B64,
                     "revised_prompt": revised(body["input"]),
                 },
-                {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed", "content": []},
+                {
+                    "type": "message",
+                    "id": "msg_1",
+                    "role": "assistant",
+                    "status": "completed",
+                    "content": [],
+                },
             ],
             "usage": {"input_tokens": 12, "output_tokens": 30, "total_tokens": 42},
         },
@@ -107,9 +113,13 @@ def start_imagine(make_settings, openai_mock) -> Callable[..., Any]:
     from tests.harness import Imagine
 
     @contextlib.asynccontextmanager
-    async def start(channels: dict[str, str] | None = None, **overrides: Any) -> AsyncIterator[Imagine]:
+    async def start(
+        channels: dict[str, str] | None = None, **overrides: Any
+    ) -> AsyncIterator[Imagine]:
         async with FakeSlack(bot_token=BOT_TOKEN, channels=channels or {}) as slack:
-            settings = make_settings(slack_api_url=slack.base_url, openai_base_url=OPENAI_BASE, **overrides)
+            settings = make_settings(
+                slack_api_url=slack.base_url, openai_base_url=OPENAI_BASE, **overrides
+            )
             services = await open_services(settings)
             app = create_web_app(create_app(services), services)
             async with TestClient(TestServer(app)) as http:

@@ -41,7 +41,9 @@ class Imagine:
     slack: FakeSlack
     services: Services
 
-    async def post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> Answer:
+    async def post(
+        self, body: str, content_type: str, headers: dict[str, str] | None = None
+    ) -> Answer:
         response = await self.http.post(
             "/slack/events",
             data=body.encode(),
@@ -54,7 +56,14 @@ class Imagine:
             parsed = text
         return Answer(response.status, parsed)
 
-    async def command(self, text: str, *, user: str = "U1", channel: str = "C1", trigger_id: str = "13345224609.738474920.8088930838d88f008e0") -> Answer:
+    async def command(
+        self,
+        text: str,
+        *,
+        user: str = "U1",
+        channel: str = "C1",
+        trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
+    ) -> Answer:
         """Send ``/imagine text`` as Slack does (form-encoded)."""
         form = {
             "token": "deprecated-verification-token",
@@ -75,9 +84,13 @@ class Imagine:
 
     async def interactive(self, payload: dict[str, Any]) -> Answer:
         """Send an interactivity payload (``payload=`` JSON, form-encoded)."""
-        return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        return await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
 
-    async def message_shortcut(self, callback_id: str, message: dict[str, Any], *, channel: str = "C1", user: str = "U1") -> Answer:
+    async def message_shortcut(
+        self, callback_id: str, message: dict[str, Any], *, channel: str = "C1", user: str = "U1"
+    ) -> Answer:
         """Trigger a message shortcut on ``message``."""
         return await self.interactive(
             {
@@ -95,7 +108,9 @@ class Imagine:
             }
         )
 
-    async def submit_view(self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U1") -> Answer:
+    async def submit_view(
+        self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U1"
+    ) -> Answer:
         """Submit a modal that the app opened (``view`` as recorded by the fake) with
         ``values`` as ``view.state.values``."""
         return await self.interactive(
@@ -118,7 +133,9 @@ class Imagine:
             }
         )
 
-    async def event(self, event: dict[str, Any], *, event_id: str = "Ev1", retry_num: int | None = None) -> Answer:
+    async def event(
+        self, event: dict[str, Any], *, event_id: str = "Ev1", retry_num: int | None = None
+    ) -> Answer:
         """Send an Events API ``event_callback``."""
         body = {
             "token": "x",
@@ -135,7 +152,9 @@ class Imagine:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return await self.post(json.dumps(body), "application/json", headers)
 
-    async def click(self, action_id: str, value: str, *, user: str = "U3", channel: str = "C1") -> Answer:
+    async def click(
+        self, action_id: str, value: str, *, user: str = "U3", channel: str = "C1"
+    ) -> Answer:
         """Click a button (``block_actions``)."""
         return await self.interactive(
             {
@@ -145,11 +164,25 @@ class Imagine:
                 "api_app_id": "A1",
                 "trigger_id": "1.2.3",
                 "channel": {"id": channel, "name": "general"},
-                "container": {"type": "message", "message_ts": "1700000000.000200", "channel_id": channel},
-                "message": {"type": "message", "ts": "1700000000.000200", "text": "Want another take?"},
+                "container": {
+                    "type": "message",
+                    "message_ts": "1700000000.000200",
+                    "channel_id": channel,
+                },
+                "message": {
+                    "type": "message",
+                    "ts": "1700000000.000200",
+                    "text": "Want another take?",
+                },
                 "response_url": self.slack.new_response_url(),
                 "actions": [
-                    {"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1700000200.1"}
+                    {
+                        "type": "button",
+                        "action_id": action_id,
+                        "block_id": "b",
+                        "value": value,
+                        "action_ts": "1700000200.1",
+                    }
                 ],
             }
         )
@@ -159,7 +192,12 @@ def select_state(options: dict[str, str], prompt: str) -> dict[str, Any]:
     """``view.state.values`` for the Imagine modal: a prompt and static_select choices."""
     values: dict[str, Any] = {"prompt": {"value": {"type": "plain_text_input", "value": prompt}}}
     for block_id, value in options.items():
-        values[block_id] = {"value": {"type": "static_select", "selected_option": {"value": value, "text": {"type": "plain_text", "text": value}}}}
+        values[block_id] = {
+            "value": {
+                "type": "static_select",
+                "selected_option": {"value": value, "text": {"type": "plain_text", "text": value}},
+            }
+        }
     return values
 
 

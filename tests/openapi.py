@@ -22,7 +22,9 @@ def schema_errors(name: str, body: dict[str, Any]) -> list[str]:
     validator = jsonschema.Draft202012Validator(
         {"$ref": f"#/components/schemas/{name}", "components": _components()}
     )
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)
+    ]
 
 
 def declared_properties(name: str) -> set[str]:

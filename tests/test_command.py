@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from bot.capabilities import capabilities_for, resolve_size
 from bot.command import RawOptions, parse_command_text
@@ -72,7 +74,10 @@ def test_slack_escapes_and_mentions_become_plain_text() -> None:
     text = "cats &amp; dogs &lt;3 with <@U123|alice> in <#C42|general> <!here> <https://x.io|site>"
     assert slack_to_plain(text) == "cats & dogs <3 with @alice in #general @here site"
     assert slack_to_plain("hi <@U999> there") == "hi someone there"  # no Slack id to OpenAI
-    assert parse_command_text("<@UBOT> --n 2 a fox", max_images=5, drop_user_ids=("UBOT",)).prompt == "a fox"
+    assert (
+        parse_command_text("<@UBOT> --n 2 a fox", max_images=5, drop_user_ids=("UBOT",)).prompt
+        == "a fox"
+    )
     assert slack_to_plain("a\x00b\x1bc\nd") == "abc\nd"
     assert escape_mrkdwn("a <b> & c") == "a &lt;b&gt; &amp; c"
 
@@ -91,7 +96,12 @@ def test_prompt_length_counts_unescaped_characters(make_settings) -> None:
 def test_defaults_and_model_checks(make_settings) -> None:
     settings = make_settings()
     request = build_request("a fox", RawOptions(), settings)
-    assert (request.n, request.size, request.quality, request.background) == (1, "auto", "auto", None)
+    assert (request.n, request.size, request.quality, request.background) == (
+        1,
+        "auto",
+        "auto",
+        None,
+    )
     assert request.prompt == "a fox"
     request = build_request("a fox", RawOptions(n=5, size="Portrait", quality="LOW"), settings)
     assert (request.n, request.size, request.quality) == (5, "1024x1536", "low")
@@ -165,8 +175,27 @@ def test_any_text_parses_or_gives_a_specific_message(text: str) -> None:
 @hsettings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(["--n", "--size", "--quality", "--background", "--", "—n", "2", "x", "auto",
-                         "square", "high", "transparent", "0", "9", "1536x864", "&amp;", "<@U1|a>"]),
+        st.sampled_from(
+            [
+                "--n",
+                "--size",
+                "--quality",
+                "--background",
+                "--",
+                "—n",
+                "2",
+                "x",
+                "auto",
+                "square",
+                "high",
+                "transparent",
+                "0",
+                "9",
+                "1536x864",
+                "&amp;",
+                "<@U1|a>",
+            ]
+        ),
         max_size=8,
     ),
     st.text(max_size=50),

@@ -21,7 +21,12 @@ from tests.fakes import FakeOpenAI, FakeSlack, make_png, png_base64, png_chunks,
 
 TOKEN = "xoxb-test"
 KEY = "sk-test"
-IMAGE_TOOL = {"type": "image_generation", "model": "gpt-image-2", "size": "1536x1024", "quality": "low"}
+IMAGE_TOOL = {
+    "type": "image_generation",
+    "model": "gpt-image-2",
+    "size": "1536x1024",
+    "quality": "low",
+}
 
 
 def client(slack: FakeSlack, token: str = TOKEN) -> AsyncWebClient:
@@ -46,8 +51,15 @@ async def test_files_upload_v2_round_trip_two_files_in_one_message() -> None:
         assert [f["name"] for f in answer["files"]] == ["a.png", "b.png"]
         assert len(slack.calls_to("files.getUploadURLExternal")) == 2
         [message] = slack.messages
-        assert (message.channel, message.thread_ts, message.text) == ("C1", "1700000000.000100", "two foxes")
-        assert [(f["filename"], f["title"], f["alt_txt"]) for f in message.files] == [("a.png", "A", "a fox"), ("b.png", "B", None)]
+        assert (message.channel, message.thread_ts, message.text) == (
+            "C1",
+            "1700000000.000100",
+            "two foxes",
+        )
+        assert [(f["filename"], f["title"], f["alt_txt"]) for f in message.files] == [
+            ("a.png", "A", "a fox"),
+            ("b.png", "B", None),
+        ]
         assert [f["bytes"] for f in message.files] == [first, second]
         assert message.files[0]["length"] == len(first)
 
@@ -71,7 +83,9 @@ async def test_upload_must_match_the_announced_length_and_alt_txt_is_capped() ->
 
 
 async def test_public_channel_needs_a_join_and_private_one_is_invisible() -> None:
-    async with FakeSlack(bot_token=TOKEN, channels={"C2": "public", "G1": "private", "C3": "archived"}) as slack:
+    async with FakeSlack(
+        bot_token=TOKEN, channels={"C2": "public", "G1": "private", "C3": "archived"}
+    ) as slack:
         web = client(slack)
         with pytest.raises(SlackApiError) as refused:
             await web.files_upload_v2(content=b"png", filename="a.png", channel="C2")
@@ -123,7 +137,9 @@ async def test_messages_ephemerals_reactions_and_views_are_recorded() -> None:
     async with FakeSlack(bot_token=TOKEN) as slack:
         web = client(slack)
         blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]
-        posted = await web.chat_postMessage(channel="C1", text="hi", blocks=blocks, thread_ts="1700000000.000001")
+        posted = await web.chat_postMessage(
+            channel="C1", text="hi", blocks=blocks, thread_ts="1700000000.000001"
+        )
         assert slack.messages[0].blocks == blocks and slack.messages[0].ts == posted["ts"]
         await web.chat_update(channel="C1", ts=posted["ts"], text="edited")
         assert slack.messages[0].text == "edited"
@@ -137,17 +153,29 @@ async def test_messages_ephemerals_reactions_and_views_are_recorded() -> None:
         assert again.value.response["error"] == "already_reacted"
         await web.reactions_remove(channel="C1", timestamp="1700000000.000100", name="hourglass")
         with pytest.raises(SlackApiError) as absent:
-            await web.reactions_remove(channel="C1", timestamp="1700000000.000100", name="hourglass")
+            await web.reactions_remove(
+                channel="C1", timestamp="1700000000.000100", name="hourglass"
+            )
         assert absent.value.response["error"] == "no_reaction"
         assert slack.reactions[("C1", "1700000000.000100")] == set()
 
-        view = {"type": "modal", "callback_id": "cb", "title": {"type": "plain_text", "text": "Imagine"}, "blocks": []}
+        view = {
+            "type": "modal",
+            "callback_id": "cb",
+            "title": {"type": "plain_text", "text": "Imagine"},
+            "blocks": [],
+        }
         opened = await web.views_open(trigger_id="1.2.3", view=view)
         assert opened["view"]["id"].startswith("V") and slack.views[-1]["callback_id"] == "cb"
         await web.views_update(view_id=opened["view"]["id"], view={**view, "callback_id": "cb2"})
-        assert slack.views[-1]["callback_id"] == "cb2" and slack.views[-1]["id"] == opened["view"]["id"]
+        assert (
+            slack.views[-1]["callback_id"] == "cb2"
+            and slack.views[-1]["id"] == opened["view"]["id"]
+        )
         with pytest.raises(SlackApiError) as bad_view:
-            await web.views_open(trigger_id="1.2.3", view={**view, "title": {"type": "plain_text", "text": "x" * 25}})
+            await web.views_open(
+                trigger_id="1.2.3", view={**view, "title": {"type": "plain_text", "text": "x" * 25}}
+            )
         assert bad_view.value.response["error"] == "invalid_arguments"
 
 
@@ -156,7 +184,10 @@ async def test_response_url_records_json_and_refuses_garbage() -> None:
         url = slack.new_response_url()
         sent = await AsyncWebhookClient(url).send(text="done", response_type="ephemeral")
         assert sent.status_code == 200
-        assert slack.responses[0]["text"] == "done" and slack.responses[0]["response_type"] == "ephemeral"
+        assert (
+            slack.responses[0]["text"] == "done"
+            and slack.responses[0]["response_type"] == "ephemeral"
+        )
         async with httpx.AsyncClient() as http:
             assert (await http.post(url, content=b"not json")).status_code == 400
         await slack.wait_for(lambda: slack.responses)
@@ -168,17 +199,27 @@ async def test_response_url_records_json_and_refuses_garbage() -> None:
 
 
 async def test_responses_api_answer_shape() -> None:
-    async with FakeOpenAI(api_key=KEY, latency_s=0.0) as oai, httpx.AsyncClient(base_url=oai.base_url) as http:
+    async with (
+        FakeOpenAI(api_key=KEY, latency_s=0.0) as oai,
+        httpx.AsyncClient(base_url=oai.base_url) as http,
+    ):
         answer = await http.post(
             "/responses",
             headers={"Authorization": f"Bearer {KEY}"},
-            json={"model": "gpt-5", "input": [{"role": "user", "content": [{"type": "input_text", "text": "a fox"}]}], "tools": [IMAGE_TOOL]},
+            json={
+                "model": "gpt-5",
+                "input": [{"role": "user", "content": [{"type": "input_text", "text": "a fox"}]}],
+                "tools": [IMAGE_TOOL],
+            },
         )
         assert answer.status_code == 200 and answer.headers["x-request-id"].startswith("req_")
         body = answer.json()
         assert (body["object"], body["status"], body["model"]) == ("response", "completed", "gpt-5")
         call, message = body["output"]
-        assert call["type"] == "image_generation_call" and call["revised_prompt"] == "A detailed rendering of a fox"
+        assert (
+            call["type"] == "image_generation_call"
+            and call["revised_prompt"] == "A detailed rendering of a fox"
+        )
         assert (call["size"], call["quality"], call["output_format"]) == ("1536x1024", "low", "png")
         png = base64.b64decode(call["result"])
         assert png_size(png) == (64, 42)  # the requested aspect ratio, kept tiny
@@ -192,20 +233,29 @@ async def test_openai_auth_validation_and_faults() -> None:
         good = {"Authorization": f"Bearer {KEY}"}
         request = {"model": "gpt-5", "input": "a fox", "tools": [IMAGE_TOOL]}
 
-        unauthorized = await http.post("/responses", headers={"Authorization": "Bearer sk-wrong-key"}, json=request)
-        assert unauthorized.status_code == 401 and unauthorized.json()["error"]["code"] == "invalid_api_key"
+        unauthorized = await http.post(
+            "/responses", headers={"Authorization": "Bearer sk-wrong-key"}, json=request
+        )
+        assert (
+            unauthorized.status_code == 401
+            and unauthorized.json()["error"]["code"] == "invalid_api_key"
+        )
         assert "x-request-id" in unauthorized.headers
 
         no_tool = await http.post("/responses", headers=good, json={**request, "tools": []})
         assert no_tool.status_code == 400 and no_tool.json()["error"]["param"] == "tools"
-        bad_quality = await http.post("/responses", headers=good, json={**request, "tools": [{**IMAGE_TOOL, "quality": "hd"}]})
+        bad_quality = await http.post(
+            "/responses", headers=good, json={**request, "tools": [{**IMAGE_TOOL, "quality": "hd"}]}
+        )
         assert bad_quality.json()["error"] == {
             "message": bad_quality.json()["error"]["message"], "type": "invalid_request_error",
             "param": "tools[0].quality", "code": "invalid_value",
         }  # fmt: skip
 
         oai.fail_next("/responses", status=400, code="moderation_blocked")
-        oai.fail_next("/responses", status=429, code="rate_limit_exceeded", headers={"retry-after-ms": "20"})
+        oai.fail_next(
+            "/responses", status=429, code="rate_limit_exceeded", headers={"retry-after-ms": "20"}
+        )
         blocked = await http.post("/responses", headers=good, json=request)
         assert blocked.status_code == 400
         assert blocked.json()["error"]["type"] == "image_generation_user_error"
@@ -219,9 +269,16 @@ async def test_openai_auth_validation_and_faults() -> None:
 
 
 async def test_images_api_models_n_and_url_mode() -> None:
-    async with FakeOpenAI(api_key=KEY, url_mode=False) as oai, httpx.AsyncClient(base_url=oai.base_url) as http:
+    async with (
+        FakeOpenAI(api_key=KEY, url_mode=False) as oai,
+        httpx.AsyncClient(base_url=oai.base_url) as http,
+    ):
         headers = {"Authorization": f"Bearer {KEY}"}
-        answer = await http.post("/images/generations", headers=headers, json={"model": "gpt-image-1-mini", "prompt": "a fox", "n": 2})
+        answer = await http.post(
+            "/images/generations",
+            headers=headers,
+            json={"model": "gpt-image-1-mini", "prompt": "a fox", "n": 2},
+        )
         body = answer.json()
         assert len(body["data"]) == 2 and "revised_prompt" not in body["data"][0]
         assert png_chunks(base64.b64decode(body["data"][0]["b64_json"]))
@@ -230,19 +287,35 @@ async def test_images_api_models_n_and_url_mode() -> None:
 
         no_model = await http.post("/images/generations", headers=headers, json={"prompt": "a fox"})
         assert no_model.status_code == 404 and no_model.json()["error"]["code"] == "model_not_found"
-        legacy = await http.post("/images/generations", headers=headers, json={"model": "gpt-image-1", "prompt": "a", "response_format": "url"})
+        legacy = await http.post(
+            "/images/generations",
+            headers=headers,
+            json={"model": "gpt-image-1", "prompt": "a", "response_format": "url"},
+        )
         assert legacy.json()["error"]["code"] == "unknown_parameter"
 
         oai.url_mode = True
-        [item] = (await http.post("/images/generations", headers=headers, json={"model": "gpt-image-1", "prompt": "a"})).json()["data"]
+        [item] = (
+            await http.post(
+                "/images/generations", headers=headers, json={"model": "gpt-image-1", "prompt": "a"}
+            )
+        ).json()["data"]
         image = await http.get(item["url"])
         assert image.headers["content-type"] == "image/png" and png_chunks(image.content)
 
 
 async def test_dall_e_3_on_a_compatible_server_revises_the_prompt() -> None:
-    async with FakeOpenAI(api_key=KEY, retired_models=()) as oai, httpx.AsyncClient(base_url=oai.base_url) as http:
+    async with (
+        FakeOpenAI(api_key=KEY, retired_models=()) as oai,
+        httpx.AsyncClient(base_url=oai.base_url) as http,
+    ):
         headers = {"Authorization": f"Bearer {KEY}"}
-        body = {"model": "dall-e-3", "prompt": "a fox", "response_format": "b64_json", "quality": "hd"}
+        body = {
+            "model": "dall-e-3",
+            "prompt": "a fox",
+            "response_format": "b64_json",
+            "quality": "hd",
+        }
         [item] = (await http.post("/images/generations", headers=headers, json=body)).json()["data"]
         assert item["revised_prompt"] == "A detailed rendering of a fox" and item["b64_json"]
         two = await http.post("/images/generations", headers=headers, json={**body, "n": 2})
@@ -250,12 +323,17 @@ async def test_dall_e_3_on_a_compatible_server_revises_the_prompt() -> None:
 
 
 async def test_latency_is_applied_and_changeable() -> None:
-    async with FakeOpenAI(api_key=KEY, latency_s=0.3) as oai, httpx.AsyncClient(base_url=oai.base_url) as http:
+    async with (
+        FakeOpenAI(api_key=KEY, latency_s=0.3) as oai,
+        httpx.AsyncClient(base_url=oai.base_url) as http,
+    ):
         request = {"model": "gpt-5", "input": "a fox", "tools": [IMAGE_TOOL]}
         headers = {"Authorization": f"Bearer {KEY}"}
         loop = asyncio.get_running_loop()
         started = loop.time()
-        await asyncio.gather(*(http.post("/responses", headers=headers, json=request) for _ in range(5)))
+        await asyncio.gather(
+            *(http.post("/responses", headers=headers, json=request) for _ in range(5))
+        )
         assert 0.3 <= loop.time() - started < 1.0  # concurrent, not serialised
         oai.latency_s = 0.0
         started = loop.time()
@@ -273,7 +351,9 @@ def test_make_png_is_a_valid_png() -> None:
     while offset < len(data):
         (length,) = struct.unpack(">I", data[offset : offset + 4])
         kind, body = data[offset + 4 : offset + 8], data[offset + 8 : offset + 8 + length]
-        assert struct.unpack(">I", data[offset + 8 + length : offset + 12 + length])[0] == zlib.crc32(kind + body)
+        assert struct.unpack(">I", data[offset + 8 + length : offset + 12 + length])[
+            0
+        ] == zlib.crc32(kind + body)
         kinds.append(kind)
         offset += 12 + length
     assert kinds == [b"IHDR", b"IDAT", b"IEND"]
@@ -299,7 +379,9 @@ def test_make_png_hits_a_target_size_and_is_cached() -> None:
 def test_command_line_prints_ready_and_stops_on_sigterm(module: str) -> None:
     command = [sys.executable, "-m", module, "--port", "0"]
     root = Path(__file__).parents[1]
-    with subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+    with subprocess.Popen(
+        command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
         try:
             line = process.stdout.readline()  # type: ignore[union-attr]
             assert line.startswith("READY http://127.0.0.1:")

@@ -18,7 +18,9 @@ async def test_slack_429_on_upload_is_retried_after_retry_after(start_imagine, o
     async with start_imagine() as imagine:
         imagine.slack.fail_next("files.completeUploadExternal", status=429, retry_after=1)
         await imagine.command("a fox")
-        await imagine.slack.wait_for(lambda: any(m.files for m in imagine.slack.messages), timeout=15)
+        await imagine.slack.wait_for(
+            lambda: any(m.files for m in imagine.slack.messages), timeout=15
+        )
         assert len(imagine.slack.calls_to("files.completeUploadExternal")) == 2
         assert openai_mock["responses"].call_count == 1  # not generated twice
 
@@ -27,7 +29,9 @@ async def test_slack_5xx_is_retried(start_imagine, openai_mock) -> None:
     async with start_imagine() as imagine:
         imagine.slack.fail_next("files.getUploadURLExternal", status=503)
         await imagine.command("a fox")
-        await imagine.slack.wait_for(lambda: any(m.files for m in imagine.slack.messages), timeout=15)
+        await imagine.slack.wait_for(
+            lambda: any(m.files for m in imagine.slack.messages), timeout=15
+        )
         assert openai_mock["responses"].call_count == 1
 
 
@@ -37,7 +41,10 @@ async def test_upload_failure_after_generation_tells_the_user(start_imagine, ope
         await imagine.command("a fox")
         await imagine.slack.wait_for(lambda: imagine.slack.responses, timeout=15)
         text = imagine.slack.responses[0]["text"]
-        assert "generated, but Slack did not accept the upload" in text and "file_upload_failed" in text
+        assert (
+            "generated, but Slack did not accept the upload" in text
+            and "file_upload_failed" in text
+        )
         assert openai_mock["responses"].call_count == 1
         assert not await delivered(imagine)
 
@@ -55,7 +62,9 @@ async def test_hung_openai_cannot_hold_a_job_past_its_deadline(start_imagine, op
         await imagine.slack.wait_for(lambda: imagine.services.jobs.running == 0)
 
 
-async def test_waiting_jobs_are_told_their_place_and_a_full_queue_refuses(start_imagine, openai_mock) -> None:
+async def test_waiting_jobs_are_told_their_place_and_a_full_queue_refuses(
+    start_imagine, openai_mock
+) -> None:
     release = asyncio.Event()
 
     async def slow(request: httpx.Request) -> httpx.Response:
@@ -73,6 +82,8 @@ async def test_waiting_jobs_are_told_their_place_and_a_full_queue_refuses(start_
         assert "You're number 2 in line" in third.body["text"]
         assert "at capacity" in fourth.body["text"]
         release.set()
-        await imagine.slack.wait_for(lambda: len([m for m in imagine.slack.messages if m.files]) == 3, timeout=15)
+        await imagine.slack.wait_for(
+            lambda: len([m for m in imagine.slack.messages if m.files]) == 3, timeout=15
+        )
         prompts = [json.loads(c.request.content)["input"] for c in openai_mock["responses"].calls]
         assert prompts == ["one", "two", "three"]  # in order; the refused one never ran

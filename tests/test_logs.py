@@ -30,7 +30,9 @@ def captured_logs():
 def test_formatter_redacts_values_shapes_and_tracebacks(captured_logs) -> None:
     log = logging.getLogger("anything.at.all")
     log.debug("token %s and key %s", BOT_TOKEN, OPENAI_KEY)
-    log.info("headers {'Authorization': 'Bearer xoxb-9-9-other'} hook https://hooks.slack.com/actions/T1/2/abc")
+    log.info(
+        "headers {'Authorization': 'Bearer xoxb-9-9-other'} hook https://hooks.slack.com/actions/T1/2/abc"
+    )
     log.warning("app token xapp-1-A1-123-abc signing %s", SIGNING_SECRET)
     try:
         raise RuntimeError(f"failed with {OPENAI_KEY} and {SIGNING_SECRET}")
@@ -57,6 +59,8 @@ async def test_a_whole_job_at_debug_logs_no_secret(captured_logs, start_imagine)
         await imagine.command("--n 9 a fox")  # a refused one too
     text = captured_logs.getvalue()
     assert "job id=" in text and "outcome=ok" in text  # the run was logged
-    assert "slack_sdk" in text or "slack_bolt" in text or "bot.bolt" in text  # library DEBUG output seen
+    assert (
+        "slack_sdk" in text or "slack_bolt" in text or "bot.bolt" in text
+    )  # library DEBUG output seen
     for secret in SECRETS:
         assert secret not in text

@@ -21,7 +21,10 @@ def manifest() -> dict:
 
 def test_manifest_validates_against_slacks_schema() -> None:
     schema = json.loads(SCHEMA.read_text())
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in jsonschema.Draft7Validator(schema).iter_errors(manifest())]
+    errors = [
+        f"{list(e.absolute_path)}: {e.message}"
+        for e in jsonschema.Draft7Validator(schema).iter_errors(manifest())
+    ]
     assert errors == []
 
 
@@ -35,17 +38,30 @@ def test_schema_validation_would_catch_a_bad_manifest() -> None:
 def test_manifest_declares_what_the_code_uses() -> None:
     data = manifest()
     [command] = data["features"]["slash_commands"]
-    assert command["command"] == COMMAND and command["usage_hint"] and command["should_escape"] is True
+    assert (
+        command["command"] == COMMAND and command["usage_hint"] and command["should_escape"] is True
+    )
     shortcuts = {s["callback_id"]: s for s in data["features"]["shortcuts"]}
     assert set(shortcuts) >= {SLIDE_CALLBACK_ID, BRAND_CALLBACK_ID}
     assert shortcuts[SLIDE_CALLBACK_ID]["name"] == "Imagine a slide"
     assert shortcuts[BRAND_CALLBACK_ID]["name"] == "Imagine a brand asset"
     assert all(s["type"] == "message" for s in shortcuts.values())
     scopes = set(data["oauth_config"]["scopes"]["bot"])
-    assert scopes >= {"commands", "chat:write", "files:write", "channels:join", "app_mentions:read", "reactions:write"}
+    assert scopes >= {
+        "commands",
+        "chat:write",
+        "files:write",
+        "channels:join",
+        "app_mentions:read",
+        "reactions:write",
+    }
     assert "app_mention" in data["settings"]["event_subscriptions"]["bot_events"]
     assert data["settings"]["interactivity"]["is_enabled"] is True
-    urls = {command["url"], data["settings"]["interactivity"]["request_url"], data["settings"]["event_subscriptions"]["request_url"]}
+    urls = {
+        command["url"],
+        data["settings"]["interactivity"]["request_url"],
+        data["settings"]["event_subscriptions"]["request_url"],
+    }
     assert urls == {"https://imagine.example.com/slack/events"}  # placeholders the README explains
 
 

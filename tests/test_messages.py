@@ -24,7 +24,9 @@ def test_delivery_messages() -> None:
     assert "/invite @Imagine" in messages.for_error(private)
     archived = errors.ChannelUnreachableError("is_archived", channel_id="C1")
     assert "archived" in messages.for_error(archived)
-    assert "`ratelimited`" in messages.for_error(errors.DeliveryError("ratelimited", channel_id="C1"))
+    assert "`ratelimited`" in messages.for_error(
+        errors.DeliveryError("ratelimited", channel_id="C1")
+    )
 
 
 def test_caption_escapes_and_lists_distinct_revised_prompts() -> None:

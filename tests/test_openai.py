@@ -69,7 +69,9 @@ def request_for(settings, text="a fox", **options):
 @respx.mock
 async def test_responses_backend_body_and_revised_prompt(client, make_settings) -> None:
     settings = make_settings()
-    route = respx.post(f"{BASE}/responses").mock(return_value=httpx.Response(200, json=responses_answer()))
+    route = respx.post(f"{BASE}/responses").mock(
+        return_value=httpx.Response(200, json=responses_answer())
+    )
     backend = ResponsesBackend(client, model="gpt-4.1-mini", caps=capabilities_for("gpt-image-2"))
     request = request_for(settings, n=3, size="landscape", quality="high", background="transparent")
     generation = await backend.generate(request, user=user_hash("T1", "U1"))
@@ -101,8 +103,14 @@ async def test_responses_backend_body_and_revised_prompt(client, make_settings) 
 @respx.mock
 async def test_images_backend_gpt_image_one_call_with_n(client, make_settings) -> None:
     settings = make_settings(image_api="images")
-    answer = {"created": 1, "data": [{"b64_json": B64}, {"b64_json": B64}], "usage": {"input_tokens": 1, "output_tokens": 2, "total_tokens": 3}}
-    route = respx.post(f"{BASE}/images/generations").mock(return_value=httpx.Response(200, json=answer))
+    answer = {
+        "created": 1,
+        "data": [{"b64_json": B64}, {"b64_json": B64}],
+        "usage": {"input_tokens": 1, "output_tokens": 2, "total_tokens": 3},
+    }
+    route = respx.post(f"{BASE}/images/generations").mock(
+        return_value=httpx.Response(200, json=answer)
+    )
     backend = ImagesBackend(client, caps=capabilities_for("gpt-image-2"))
     generation = await backend.generate(request_for(settings, n=2, size="1536x864"), user="u")
     assert route.call_count == 1
@@ -110,14 +118,19 @@ async def test_images_backend_gpt_image_one_call_with_n(client, make_settings) -
     assert check_body("CreateImageRequest", body) == []
     assert body["n"] == 2 and body["model"] == "gpt-image-2" and body["output_format"] == "png"
     assert "response_format" not in body  # GPT Image models reject it
-    assert [i.revised_prompt for i in generation.images] == ["a fox", "a fox"]  # no revised prompt: the prompt
+    assert [i.revised_prompt for i in generation.images] == [
+        "a fox",
+        "a fox",
+    ]  # no revised prompt: the prompt
 
 
 @respx.mock
 async def test_images_backend_dall_e_3_one_call_per_image(client, make_settings) -> None:
     settings = make_settings(image_api="images", image_model="dall-e-3")
     answer = {"created": 1, "data": [{"b64_json": B64, "revised_prompt": "dall-e revised"}]}
-    route = respx.post(f"{BASE}/images/generations").mock(return_value=httpx.Response(200, json=answer))
+    route = respx.post(f"{BASE}/images/generations").mock(
+        return_value=httpx.Response(200, json=answer)
+    )
     backend = ImagesBackend(client, caps=capabilities_for("dall-e-3"))
     generation = await backend.generate(request_for(settings, n=3, quality="hd"), user="u")
     assert route.call_count == 3
@@ -133,10 +146,17 @@ async def test_images_backend_dall_e_3_one_call_per_image(client, make_settings)
 async def test_images_backend_downloads_url_answers(client, make_settings) -> None:
     settings = make_settings(image_api="images", image_model="dall-e-2")
     respx.post(f"{BASE}/images/generations").mock(
-        return_value=httpx.Response(200, json={"data": [{"url": "https://cdn.test/a.png"}, {"url": "https://cdn.test/b.txt"}]})
+        return_value=httpx.Response(
+            200,
+            json={"data": [{"url": "https://cdn.test/a.png"}, {"url": "https://cdn.test/b.txt"}]},
+        )
     )
-    respx.get("https://cdn.test/a.png").mock(return_value=httpx.Response(200, content=PNG, headers={"content-type": "image/png"}))
-    respx.get("https://cdn.test/b.txt").mock(return_value=httpx.Response(200, content=b"hi", headers={"content-type": "text/html"}))
+    respx.get("https://cdn.test/a.png").mock(
+        return_value=httpx.Response(200, content=PNG, headers={"content-type": "image/png"})
+    )
+    respx.get("https://cdn.test/b.txt").mock(
+        return_value=httpx.Response(200, content=b"hi", headers={"content-type": "text/html"})
+    )
     backend = ImagesBackend(client, caps=capabilities_for("dall-e-2"))
     with pytest.raises(errors.InvalidResponseError, match="not an image"):
         await backend.generate(request_for(settings, n=2), user="u")
@@ -206,7 +226,9 @@ async def test_rate_limit_retried_after_retry_after(client, no_sleep) -> None:
 
 @respx.mock
 async def test_retries_are_bounded(client, no_sleep) -> None:
-    route = respx.post(f"{BASE}/responses").mock(return_value=error_answer(500, None, "server_error"))
+    route = respx.post(f"{BASE}/responses").mock(
+        return_value=error_answer(500, None, "server_error")
+    )
     with pytest.raises(errors.TransientStatusError):
         await client.post("responses", {})
     assert route.call_count == 3  # 1 + max_retries (2)
@@ -214,7 +236,11 @@ async def test_retries_are_bounded(client, no_sleep) -> None:
 
 @pytest.mark.parametrize(
     ("code", "type_", "status"),
-    [("moderation_blocked", "image_generation_user_error", 400), ("insufficient_quota", "insufficient_quota", 429), ("invalid_api_key", "invalid_request_error", 401)],
+    [
+        ("moderation_blocked", "image_generation_user_error", 400),
+        ("insufficient_quota", "insufficient_quota", 429),
+        ("invalid_api_key", "invalid_request_error", 401),
+    ],
 )
 @respx.mock
 async def test_never_retried(client, no_sleep, code, type_, status) -> None:
@@ -227,7 +253,11 @@ async def test_never_retried(client, no_sleep, code, type_, status) -> None:
 @respx.mock
 async def test_timeouts_and_connection_errors_are_retried(client, no_sleep) -> None:
     route = respx.post(f"{BASE}/responses").mock(
-        side_effect=[httpx.ReadTimeout("slow"), httpx.ConnectError("refused"), httpx.Response(200, json={})]
+        side_effect=[
+            httpx.ReadTimeout("slow"),
+            httpx.ConnectError("refused"),
+            httpx.Response(200, json={}),
+        ]
     )
     assert await client.post("responses", {}) == b"{}"
     assert route.call_count == 3
@@ -237,7 +267,9 @@ async def test_timeouts_and_connection_errors_are_retried(client, no_sleep) -> N
 
 
 @respx.mock
-async def test_partial_failure_keeps_the_images_that_worked(client, make_settings, no_sleep) -> None:
+async def test_partial_failure_keeps_the_images_that_worked(
+    client, make_settings, no_sleep
+) -> None:
     settings = make_settings()
     respx.post(f"{BASE}/responses").mock(
         side_effect=[
@@ -271,8 +303,18 @@ async def test_all_failed_raises_the_most_telling_error(client, make_settings, n
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        ({"status": "failed", "error": {"code": "moderation_blocked", "message": "no"}, "output": []}, errors.ModerationBlockedError),
-        ({"status": "completed", "output": [{"type": "message", "content": []}]}, errors.InvalidResponseError),
+        (
+            {
+                "status": "failed",
+                "error": {"code": "moderation_blocked", "message": "no"},
+                "output": [],
+            },
+            errors.ModerationBlockedError,
+        ),
+        (
+            {"status": "completed", "output": [{"type": "message", "content": []}]},
+            errors.InvalidResponseError,
+        ),
         (responses_answer(result="***not base64***"), errors.InvalidResponseError),
         ({"output": "not a list"}, errors.InvalidResponseError),
     ],

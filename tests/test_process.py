@@ -36,12 +36,23 @@ class BotProcess:
         self.process = process
         self.url = f"http://127.0.0.1:{port}"
 
-    async def command(self, session: aiohttp.ClientSession, text: str, response_url: str) -> tuple[int, dict]:
+    async def command(
+        self, session: aiohttp.ClientSession, text: str, response_url: str
+    ) -> tuple[int, dict]:
         body = urlencode(
             {
-                "team_id": "T1", "team_domain": "acme", "channel_id": "C1", "channel_name": "general",
-                "user_id": "U1", "user_name": "alice", "command": "/imagine", "text": text, "api_app_id": "A1",
-                "is_enterprise_install": "false", "response_url": response_url, "trigger_id": "1.2.3",
+                "team_id": "T1",
+                "team_domain": "acme",
+                "channel_id": "C1",
+                "channel_name": "general",
+                "user_id": "U1",
+                "user_name": "alice",
+                "command": "/imagine",
+                "text": text,
+                "api_app_id": "A1",
+                "is_enterprise_install": "false",
+                "response_url": response_url,
+                "trigger_id": "1.2.3",
             }
         )
         headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
@@ -69,8 +80,13 @@ async def bot_process(
         **env,
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=ROOT, env=environment,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=ROOT,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     bot = BotProcess(process, port)
     try:
@@ -104,7 +120,9 @@ async def output_of(bot: BotProcess) -> str:
 async def test_python_m_bot_delivers_an_image_with_the_revised_prompt() -> None:
     async with FakeSlack(bot_token=BOT_TOKEN) as slack, FakeOpenAI(api_key=OPENAI_KEY) as openai:
         async with bot_process(slack, openai) as bot, aiohttp.ClientSession() as session:
-            status, body = await bot.command(session, "a flying car over the sea", slack.new_response_url())
+            status, body = await bot.command(
+                session, "a flying car over the sea", slack.new_response_url()
+            )
             assert status == 200 and "Generating 1 image" in body["text"]
             await slack.wait_for(lambda: any(m.files for m in slack.messages), timeout=30)
         [message] = [m for m in slack.messages if m.files]
@@ -120,8 +138,14 @@ async def test_python_m_bot_delivers_an_image_with_the_revised_prompt() -> None:
 
 
 async def test_sigterm_finishes_the_running_job_and_refuses_new_work() -> None:
-    async with FakeSlack(bot_token=BOT_TOKEN) as slack, FakeOpenAI(api_key=OPENAI_KEY, latency_s=1.5) as openai:
-        async with bot_process(slack, openai, SHUTDOWN_GRACE_S="10") as bot, aiohttp.ClientSession() as session:
+    async with (
+        FakeSlack(bot_token=BOT_TOKEN) as slack,
+        FakeOpenAI(api_key=OPENAI_KEY, latency_s=1.5) as openai,
+    ):
+        async with (
+            bot_process(slack, openai, SHUTDOWN_GRACE_S="10") as bot,
+            aiohttp.ClientSession() as session,
+        ):
             status, _ = await bot.command(session, "a slow fox", slack.new_response_url())
             assert status == 200
             await slack.wait_for(lambda: openai.requests, timeout=10)
@@ -141,32 +165,55 @@ async def test_sigterm_finishes_the_running_job_and_refuses_new_work() -> None:
 
 
 async def test_sigterm_tells_owners_of_jobs_that_could_not_finish() -> None:
-    async with FakeSlack(bot_token=BOT_TOKEN) as slack, FakeOpenAI(api_key=OPENAI_KEY, latency_s=30) as openai:
-        async with bot_process(slack, openai, SHUTDOWN_GRACE_S="0.5") as bot, aiohttp.ClientSession() as session:
+    async with (
+        FakeSlack(bot_token=BOT_TOKEN) as slack,
+        FakeOpenAI(api_key=OPENAI_KEY, latency_s=30) as openai,
+    ):
+        async with (
+            bot_process(slack, openai, SHUTDOWN_GRACE_S="0.5") as bot,
+            aiohttp.ClientSession() as session,
+        ):
             await bot.command(session, "a very slow fox", slack.new_response_url())
             await slack.wait_for(lambda: openai.requests, timeout=10)
             bot.process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(bot.process.wait(), 20)
         assert bot.process.returncode == 0
-        notices = [r for r in slack.responses if "restarted before your images were ready" in r.get("text", "")]
+        notices = [
+            r
+            for r in slack.responses
+            if "restarted before your images were ready" in r.get("text", "")
+        ]
         assert len(notices) == 1 and "Regenerate" in json.dumps(notices[0]["blocks"])
 
 
 async def test_socket_mode_receives_a_command_and_delivers() -> None:
     app_token = "xapp-1-A1-123-testapptoken"
-    async with FakeSlack(bot_token=BOT_TOKEN, app_token=app_token) as slack, FakeOpenAI(api_key=OPENAI_KEY) as openai:
-        async with bot_process(slack, openai, SLACK_APP_TOKEN=app_token, SLACK_SIGNING_SECRET="") as bot:
+    async with (
+        FakeSlack(bot_token=BOT_TOKEN, app_token=app_token) as slack,
+        FakeOpenAI(api_key=OPENAI_KEY) as openai,
+    ):
+        async with bot_process(
+            slack, openai, SLACK_APP_TOKEN=app_token, SLACK_SIGNING_SECRET=""
+        ) as bot:
             await slack.wait_for(lambda: slack.socket is not None, timeout=20)
             ack = await slack.send_over_socket(
                 "slash_commands",
                 {
-                    "team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/imagine",
-                    "text": "--n 2 a lighthouse", "response_url": slack.new_response_url(), "trigger_id": "1.2.3",
+                    "team_id": "T1",
+                    "channel_id": "C1",
+                    "user_id": "U1",
+                    "command": "/imagine",
+                    "text": "--n 2 a lighthouse",
+                    "response_url": slack.new_response_url(),
+                    "trigger_id": "1.2.3",
                 },
             )
             assert "Generating 2 images" in ack["payload"]["text"]
             await slack.wait_for(lambda: any(m.files for m in slack.messages), timeout=30)
-            async with aiohttp.ClientSession() as session, session.get(f"{bot.url}/healthz") as health:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(f"{bot.url}/healthz") as health,
+            ):
                 assert health.status == 200  # /healthz is served in Socket Mode too
         [message] = [m for m in slack.messages if m.files]
         assert len(message.files) == 2 and "a lighthouse" in message.text
@@ -176,7 +223,10 @@ async def test_socket_mode_receives_a_command_and_delivers() -> None:
 
 async def test_a_crashed_job_is_reported_at_the_next_start(tmp_path: Path) -> None:
     database = tmp_path / "imagine.db"
-    async with FakeSlack(bot_token=BOT_TOKEN) as slack, FakeOpenAI(api_key=OPENAI_KEY, latency_s=30) as openai:
+    async with (
+        FakeSlack(bot_token=BOT_TOKEN) as slack,
+        FakeOpenAI(api_key=OPENAI_KEY, latency_s=30) as openai,
+    ):
         async with bot_process(slack, openai, database) as bot, aiohttp.ClientSession() as session:
             await bot.command(session, "a fox lost in a crash", slack.new_response_url())
             await slack.wait_for(lambda: openai.requests, timeout=10)

@@ -47,7 +47,16 @@ async def test_home_tab_shows_recent_generations(start_imagine) -> None:
         await imagine.command("a lighthouse at dusk")
         await imagine.slack.wait_for(lambda: imagine.slack.calls_to("chat.postMessage"))
         await imagine.slack.wait_for(lambda: imagine.services.jobs.running == 0)
-        answer = await imagine.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home", "event_ts": "1.2"}, event_id="EvHome")
+        answer = await imagine.event(
+            {
+                "type": "app_home_opened",
+                "user": "U1",
+                "channel": "D1",
+                "tab": "home",
+                "event_ts": "1.2",
+            },
+            event_id="EvHome",
+        )
         assert answer.status == 200
         await imagine.slack.wait_for(lambda: "U1" in imagine.slack.home_views)
         view = imagine.slack.home_views["U1"]

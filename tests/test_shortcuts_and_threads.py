@@ -65,18 +65,29 @@ async def test_reply_in_a_thread_uses_the_parent_thread(start_imagine) -> None:
         assert message.thread_ts == "1700000000.000100"
 
 
-async def test_brand_preset_offers_transparent_and_adds_brand_guide(start_imagine, openai_mock) -> None:
+async def test_brand_preset_offers_transparent_and_adds_brand_guide(
+    start_imagine, openai_mock
+) -> None:
     async with start_imagine(brand_guide="Navy and coral, flat vector") as imagine:
         view = await open_modal(imagine, "imagine_brand")
         backgrounds = [o["value"] for o in field(view, "background")["element"]["options"]]
         assert "transparent" in backgrounds
         assert field(view, "size")["element"]["initial_option"]["value"] == "1024x1024"
-        values = select_state({"n": "2", "size": "1024x1024", "quality": "high", "background": "transparent"}, "spring launch badge")
+        values = select_state(
+            {"n": "2", "size": "1024x1024", "quality": "high", "background": "transparent"},
+            "spring launch badge",
+        )
         await imagine.submit_view(view, values)
         await imagine.slack.wait_for(lambda: any(m.files for m in imagine.slack.messages))
         body = json.loads(openai_mock["responses"].calls[0].request.content)
-        assert body["tools"][0]["background"] == "transparent" and body["tools"][0]["output_format"] == "png"
-        assert "Navy and coral, flat vector" in body["input"] and "spring launch badge" in body["input"]
+        assert (
+            body["tools"][0]["background"] == "transparent"
+            and body["tools"][0]["output_format"] == "png"
+        )
+        assert (
+            "Navy and coral, flat vector" in body["input"]
+            and "spring launch badge" in body["input"]
+        )
         assert openai_mock["responses"].call_count == 2
 
 
@@ -97,19 +108,38 @@ async def test_progress_reactions_on_the_source_message(start_imagine) -> None:
         view = await open_modal(imagine, "imagine_slide")
         await imagine.submit_view(view, modal_defaults(view))
         await imagine.slack.wait_for(lambda: len(imagine.slack.calls_to("reactions.add")) == 2)
-        names = [(c.method, c.params["name"]) for c in imagine.slack.calls if c.method.startswith("reactions.")]
+        names = [
+            (c.method, c.params["name"])
+            for c in imagine.slack.calls
+            if c.method.startswith("reactions.")
+        ]
         assert names == [
             ("reactions.add", "hourglass_flowing_sand"),
             ("reactions.remove", "hourglass_flowing_sand"),
             ("reactions.add", "white_check_mark"),
         ]
-        assert all(c.params["timestamp"] == SOURCE["ts"] for c in imagine.slack.calls_to("reactions.add"))
+        assert all(
+            c.params["timestamp"] == SOURCE["ts"] for c in imagine.slack.calls_to("reactions.add")
+        )
 
 
 async def test_failed_job_ends_with_a_warning_reaction(start_imagine, openai_mock) -> None:
     import httpx
 
-    openai_mock["responses"].mock(side_effect=None, return_value=httpx.Response(401, json={"error": {"message": "bad key", "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}}))
+    openai_mock["responses"].mock(
+        side_effect=None,
+        return_value=httpx.Response(
+            401,
+            json={
+                "error": {
+                    "message": "bad key",
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "invalid_api_key",
+                }
+            },
+        ),
+    )
     async with start_imagine() as imagine:
         view = await open_modal(imagine, "imagine_slide")
         await imagine.submit_view(view, modal_defaults(view))
@@ -133,7 +163,15 @@ async def test_empty_imagine_opens_the_general_modal(start_imagine) -> None:
 
 
 def mention(text: str, ts: str = "1700000000.000500", thread_ts: str | None = None) -> dict:
-    event = {"type": "app_mention", "user": "U1", "text": text, "ts": ts, "channel": "C1", "event_ts": ts, "team": "T1"}
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "text": text,
+        "ts": ts,
+        "channel": "C1",
+        "event_ts": ts,
+        "team": "T1",
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event
@@ -141,7 +179,9 @@ def mention(text: str, ts: str = "1700000000.000500", thread_ts: str | None = No
 
 async def test_mention_in_a_thread_replies_in_that_thread(start_imagine, openai_mock) -> None:
     async with start_imagine() as imagine:
-        answer = await imagine.event(mention("<@UBOT> a watercolour fox", thread_ts="1700000000.000001"))
+        answer = await imagine.event(
+            mention("<@UBOT> a watercolour fox", thread_ts="1700000000.000001")
+        )
         assert answer.status == 200
         await imagine.slack.wait_for(lambda: any(m.files for m in imagine.slack.messages))
         [message] = [m for m in imagine.slack.messages if m.files]
@@ -171,7 +211,9 @@ async def test_retried_event_generates_once(start_imagine, openai_mock) -> None:
 
 async def test_mention_errors_go_to_the_user_in_the_thread(start_imagine, openai_mock) -> None:
     async with start_imagine() as imagine:
-        await imagine.event(mention("<@UBOT> --n 9 a fox", thread_ts="1700000000.000001"), event_id="Ev7")
+        await imagine.event(
+            mention("<@UBOT> --n 9 a fox", thread_ts="1700000000.000001"), event_id="Ev7"
+        )
         await imagine.slack.wait_for(lambda: imagine.slack.ephemerals)
         [ephemeral] = imagine.slack.ephemerals
         assert "from 1 to 5" in ephemeral["text"] and ephemeral["thread_ts"] == "1700000000.000001"
@@ -188,10 +230,17 @@ async def test_regenerate_same_prompt_same_thread_new_user(start_imagine, openai
         await imagine.slack.wait_for(lambda: any(m.blocks for m in imagine.slack.messages))
         [button_message] = [m for m in imagine.slack.messages if m.blocks]
         assert button_message.thread_ts == "1700000000.000001"
-        key = next(e["value"] for b in as_list(button_message.blocks) if b["type"] == "actions" for e in b["elements"])
+        key = next(
+            e["value"]
+            for b in as_list(button_message.blocks)
+            if b["type"] == "actions"
+            for e in b["elements"]
+        )
         answer = await imagine.click("imagine_regenerate", key, user="U3")
         assert answer.status == 200
-        await imagine.slack.wait_for(lambda: len([m for m in imagine.slack.messages if m.files]) == 2)
+        await imagine.slack.wait_for(
+            lambda: len([m for m in imagine.slack.messages if m.files]) == 2
+        )
         second = [m for m in imagine.slack.messages if m.files][1]
         assert second.thread_ts == "1700000000.000001"
         assert second.text.startswith("<@U3> regenerated:")

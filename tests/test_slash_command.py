@@ -10,7 +10,9 @@ from tests.conftest import PNG_BYTES, revised
 from tests.harness import sign
 
 
-async def test_imagine_acks_then_posts_images_with_revised_prompt(start_imagine, openai_mock) -> None:
+async def test_imagine_acks_then_posts_images_with_revised_prompt(
+    start_imagine, openai_mock
+) -> None:
     async with start_imagine() as imagine:
         answer = await imagine.command("--n 2 a flying car over the sea")
         assert answer.status == 200
@@ -40,10 +42,14 @@ async def test_uploaded_bytes_are_the_generated_image(start_imagine) -> None:
         assert message.files[0]["length"] == len(PNG_BYTES)
 
 
-async def test_validation_errors_are_acked_and_nothing_is_generated(start_imagine, openai_mock) -> None:
+async def test_validation_errors_are_acked_and_nothing_is_generated(
+    start_imagine, openai_mock
+) -> None:
     async with start_imagine() as imagine:
         too_long = await imagine.command("x" * 1234)
-        assert too_long.body["text"].startswith("Your prompt is 1,234 characters; the limit is 1,000.")
+        assert too_long.body["text"].startswith(
+            "Your prompt is 1,234 characters; the limit is 1,000."
+        )
         unknown = await imagine.command("--style vivid a fox")
         assert "I don't know the option `--style`" in unknown.body["text"]
         bad_quality = await imagine.command("--quality hd a fox")
@@ -76,12 +82,21 @@ async def test_private_channel_without_the_bot_tells_the_user_to_invite(start_im
         assert not any(m.files for m in imagine.slack.messages)
 
 
-async def test_moderation_refusal_reaches_the_user_and_is_not_retried(start_imagine, openai_mock) -> None:
+async def test_moderation_refusal_reaches_the_user_and_is_not_retried(
+    start_imagine, openai_mock
+) -> None:
     openai_mock["responses"].mock(
         side_effect=None,
         return_value=httpx.Response(
             400,
-            json={"error": {"message": "blocked", "type": "image_generation_user_error", "param": None, "code": "moderation_blocked"}},
+            json={
+                "error": {
+                    "message": "blocked",
+                    "type": "image_generation_user_error",
+                    "param": None,
+                    "code": "moderation_blocked",
+                }
+            },
         ),
     )
     async with start_imagine() as imagine:
@@ -96,7 +111,14 @@ async def test_quota_exhausted_message(start_imagine, openai_mock) -> None:
         side_effect=None,
         return_value=httpx.Response(
             429,
-            json={"error": {"message": "quota", "type": "insufficient_quota", "param": None, "code": "insufficient_quota"}},
+            json={
+                "error": {
+                    "message": "quota",
+                    "type": "insufficient_quota",
+                    "param": None,
+                    "code": "insufficient_quota",
+                }
+            },
         ),
     )
     async with start_imagine() as imagine:
@@ -114,7 +136,17 @@ async def test_k_of_n_failures_post_the_rest_and_say_so(start_imagine, openai_mo
     def flaky(request: httpx.Request) -> httpx.Response:
         calls["n"] += 1
         if calls["n"] == 2:
-            return httpx.Response(400, json={"error": {"message": "no", "type": "image_generation_user_error", "param": None, "code": "moderation_blocked"}})
+            return httpx.Response(
+                400,
+                json={
+                    "error": {
+                        "message": "no",
+                        "type": "image_generation_user_error",
+                        "param": None,
+                        "code": "moderation_blocked",
+                    }
+                },
+            )
         return responses_answer(request)
 
     openai_mock["responses"].mock(side_effect=flaky)
@@ -131,7 +163,11 @@ async def test_regenerate_button_follows_the_images(start_imagine) -> None:
         await imagine.command("a fox")
         await imagine.slack.wait_for(lambda: any(m.blocks for m in imagine.slack.messages))
         [button_message] = [m for m in imagine.slack.messages if m.blocks]
-        blocks = button_message.blocks if isinstance(button_message.blocks, list) else json.loads(button_message.blocks)
+        blocks = (
+            button_message.blocks
+            if isinstance(button_message.blocks, list)
+            else json.loads(button_message.blocks)
+        )
         [button] = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
         assert button["action_id"] == "imagine_regenerate" and len(button["value"]) <= 32
 
@@ -142,22 +178,34 @@ async def test_bad_signature_and_stale_timestamp_get_401(start_imagine) -> None:
         forged = await imagine.http.post(
             "/slack/events",
             data=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body, secret="wrong")},
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                **sign(body, secret="wrong"),
+            },
         )
         assert forged.status == 401
         stale = await imagine.http.post(
             "/slack/events",
             data=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body, timestamp=1_000_000)},
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                **sign(body, timestamp=1_000_000),
+            },
         )
         assert stale.status == 401
-        unsigned = await imagine.http.post("/slack/events", data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        unsigned = await imagine.http.post(
+            "/slack/events",
+            data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert unsigned.status == 401
 
 
 async def test_malformed_command_payload_gets_a_polite_answer(start_imagine, openai_mock) -> None:
     async with start_imagine() as imagine:
-        answer = await imagine.post("command=%2Fimagine&text=a+fox", "application/x-www-form-urlencoded")
+        answer = await imagine.post(
+            "command=%2Fimagine&text=a+fox", "application/x-www-form-urlencoded"
+        )
         assert 200 <= answer.status < 500
         assert openai_mock["responses"].call_count == 0
 

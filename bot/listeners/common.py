@@ -41,5 +41,7 @@ async def enqueue(services: Services, job: Job) -> tuple[int | None, str]:
         position = services.jobs.submit(job)
     except (QueueFullError, ShuttingDownError) as exc:
         await services.store.release(job)
-        return None, messages.QUEUE_FULL if isinstance(exc, QueueFullError) else messages.SHUTTING_DOWN
+        return None, messages.QUEUE_FULL if isinstance(
+            exc, QueueFullError
+        ) else messages.SHUTTING_DOWN
     return position, messages.generating(job.request.n, position)

@@ -73,9 +73,7 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     return max(when.timestamp() - time.time(), 0.0)
 
 
-def error_from_response(
-    status: int, body: bytes, headers: Mapping[str, str]
-) -> errors.OpenAIError:
+def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) -> errors.OpenAIError:
     """Map an HTTP error answer to one :class:`bot.errors.OpenAIError` subclass.
 
     The one place where status, ``error.code`` and ``error.type`` decide the failure kind, after
@@ -207,7 +205,9 @@ class OpenAIClient:
                     await on_answer()
                 return await response.aread()
         except httpx.TimeoutException as exc:
-            raise errors.APITimeoutError(f"OpenAI request timed out ({type(exc).__name__})") from None
+            raise errors.APITimeoutError(
+                f"OpenAI request timed out ({type(exc).__name__})"
+            ) from None
         except httpx.TransportError as exc:
             raise errors.APIConnectionError(
                 f"could not reach OpenAI ({type(exc).__name__})"

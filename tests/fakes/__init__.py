@@ -178,7 +178,9 @@ class LocalServer:
         """Sleep ``seconds`` (``inf`` = until the server stops). Returns False when the server
         began stopping first, so the handler can give up."""
         try:
-            await asyncio.wait_for(self.closing.wait(), None if seconds == float("inf") else seconds)
+            await asyncio.wait_for(
+                self.closing.wait(), None if seconds == float("inf") else seconds
+            )
         except TimeoutError:
             return True
         return False
@@ -219,8 +221,12 @@ class LocalServer:
     def main(cls, argv: list[str] | None = None) -> None:
         """Serve until SIGTERM or SIGINT; print ``READY <base_url>`` (flushed) once listening."""
         parser = argparse.ArgumentParser(description=(cls.__doc__ or "").strip().splitlines()[0])
-        parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-        parser.add_argument("--port", type=int, default=0, help="port to bind (default: any free port)")
+        parser.add_argument(
+            "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
+        )
+        parser.add_argument(
+            "--port", type=int, default=0, help="port to bind (default: any free port)"
+        )
         cls.add_arguments(parser)
         args = parser.parse_args(argv)
 

@@ -136,18 +136,35 @@ class OpenAIError(Exception):
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
-        self.status, self.message, self.type, self.param, self.code = status, message, type, param, code
+        self.status, self.message, self.type, self.param, self.code = (
+            status,
+            message,
+            type,
+            param,
+            code,
+        )
         self.headers = headers
 
     def response(self) -> web.Response:
         """The HTTP answer."""
-        body = {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+        body = {
+            "error": {
+                "message": self.message,
+                "type": self.type,
+                "param": self.param,
+                "code": self.code,
+            }
+        }
         return web.json_response(body, status=self.status, headers=self.headers)
 
 
 def _invalid(param: str, value: Any, allowed: Any = None) -> OpenAIError:
-    supported = f" Supported values are: {', '.join(repr(v) for v in sorted(allowed))}." if allowed else ""
-    return OpenAIError(400, f"Invalid value: {value!r}.{supported}", param=param, code="invalid_value")
+    supported = (
+        f" Supported values are: {', '.join(repr(v) for v in sorted(allowed))}." if allowed else ""
+    )
+    return OpenAIError(
+        400, f"Invalid value: {value!r}.{supported}", param=param, code="invalid_value"
+    )
 
 
 def _unknown(param: str) -> OpenAIError:
@@ -155,7 +172,12 @@ def _unknown(param: str) -> OpenAIError:
 
 
 def _missing(param: str) -> OpenAIError:
-    return OpenAIError(400, f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter")
+    return OpenAIError(
+        400,
+        f"Missing required parameter: '{param}'.",
+        param=param,
+        code="missing_required_parameter",
+    )
 
 
 def default_revise(text: str) -> str:
@@ -179,7 +201,9 @@ def input_text(value: Any) -> str:
         if isinstance(content, str):
             texts.append(content)
         elif isinstance(content, list):
-            texts += [p["text"] for p in content if isinstance(p, dict) and p.get("type") == "input_text"]
+            texts += [
+                p["text"] for p in content if isinstance(p, dict) and p.get("type") == "input_text"
+            ]
     return "\n".join(texts)
 
 
@@ -395,7 +419,9 @@ class FakeOpenAI(LocalServer):
             else:
                 type = "invalid_request_error"
         if message is None:
-            message = _FAULT_MESSAGES.get(code or "") or _STATUS_MESSAGES.get(status, f"Injected failure ({status}).")
+            message = _FAULT_MESSAGES.get(code or "") or _STATUS_MESSAGES.get(
+                status, f"Injected failure ({status})."
+            )
         self.faults.add(path_suffix, OpenAIFault(status, code, type, message, headers, hang), times)
 
     def describe(self) -> str:
@@ -406,16 +432,24 @@ class FakeOpenAI(LocalServer):
     # --- request pipeline ---------------------------------------------------------------------
 
     @web.middleware
-    async def _middleware(self, request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
+    async def _middleware(
+        self, request: web.Request, handler: Callable[..., Any]
+    ) -> web.StreamResponse:
         try:
             return await self._dispatch(request, handler)
         except OpenAIError as exc:
             return exc.response()
         except web.HTTPException as exc:  # no such route, body too large, ...
-            message = f"Invalid URL ({request.method} {request.path})" if exc.status in (404, 405) else exc.reason
+            message = (
+                f"Invalid URL ({request.method} {request.path})"
+                if exc.status in (404, 405)
+                else exc.reason
+            )
             return OpenAIError(exc.status, message).response()
 
-    async def _dispatch(self, request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
+    async def _dispatch(
+        self, request: web.Request, handler: Callable[..., Any]
+    ) -> web.StreamResponse:
         body: Any = None
         raw = await request.read() if request.can_read_body else b""
         try:
@@ -423,13 +457,17 @@ class FakeOpenAI(LocalServer):
             parsed = True
         except ValueError:
             parsed = False
-        self.requests.append(OpenAIRequest(request.method, request.path, _shrink(body), dict(request.headers)))
+        self.requests.append(
+            OpenAIRequest(request.method, request.path, _shrink(body), dict(request.headers))
+        )
 
         fault = self.faults.take(request.path.endswith)
         if fault is not None:
             if fault.hang:
                 await self.pause(float("inf"))
-            raise OpenAIError(fault.status, fault.message, type=fault.type, code=fault.code, headers=fault.headers)
+            raise OpenAIError(
+                fault.status, fault.message, type=fault.type, code=fault.code, headers=fault.headers
+            )
         if not request.path.startswith("/v1/files/"):
             self._authenticate(request)
         if request.method == "POST" and not (parsed and isinstance(body, dict)):
@@ -482,7 +520,9 @@ class FakeOpenAI(LocalServer):
         if not isinstance(tools, list):
             raise _missing("tools")
         image_tools = [
-            (i, t) for i, t in enumerate(tools) if isinstance(t, dict) and t.get("type") == "image_generation"
+            (i, t)
+            for i, t in enumerate(tools)
+            if isinstance(t, dict) and t.get("type") == "image_generation"
         ]
         if len(image_tools) != 1:
             message = "Expected exactly one tool of type 'image_generation'."
@@ -522,13 +562,21 @@ class FakeOpenAI(LocalServer):
                     "id": f"msg_{number:08d}",
                     "role": "assistant",
                     "status": "completed",
-                    "content": [{"type": "output_text", "text": "Here is your image.", "annotations": []}],
+                    "content": [
+                        {"type": "output_text", "text": "Here is your image.", "annotations": []}
+                    ],
                 },
             ],
             "tools": tools,
-            "usage": {k: v for k, v in _usage(prompt, options["quality"], 1).items() if k != "input_tokens_details"},
+            "usage": {
+                k: v
+                for k, v in _usage(prompt, options["quality"], 1).items()
+                if k != "input_tokens_details"
+            },
         }
-        return await _send_with_images(request, payload, _image_args(options["size"], self.image_bytes))
+        return await _send_with_images(
+            request, payload, _image_args(options["size"], self.image_bytes)
+        )
 
     async def _images(self, request: web.Request) -> web.Response:
         """``POST /v1/images/generations``: ``n`` images (``model`` defaults to dall-e-2, as at
@@ -550,8 +598,14 @@ class FakeOpenAI(LocalServer):
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= spec.max_n:
             raise _invalid("n", n)
         response_format = body.get("response_format")
-        if response_format is not None and (spec.gpt_image or response_format not in ("url", "b64_json")):
-            raise _unknown("response_format") if spec.gpt_image else _invalid("response_format", response_format)
+        if response_format is not None and (
+            spec.gpt_image or response_format not in ("url", "b64_json")
+        ):
+            raise (
+                _unknown("response_format")
+                if spec.gpt_image
+                else _invalid("response_format", response_format)
+            )
         options = check_options(spec, body)
         await self._wait()
 
@@ -587,7 +641,9 @@ class FakeOpenAI(LocalServer):
         """``--api-key``, ``--latency`` (seconds), ``--image-bytes``, ``--url-mode``, ``--serve-dall-e``."""
         parser.add_argument("--api-key", default="sk-test", help="the accepted API key")
         parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
-        parser.add_argument("--image-bytes", type=int, default=None, help="approximate PNG size in bytes")
+        parser.add_argument(
+            "--image-bytes", type=int, default=None, help="approximate PNG size in bytes"
+        )
         parser.add_argument("--url-mode", action="store_true", help="Images API answers with URLs")
         parser.add_argument("--serve-dall-e", action="store_true", help="keep dall-e-2/3 available")
 

@@ -26,7 +26,12 @@ from tests.fakes import FaultQueue, LocalServer
 
 CHANNEL_KINDS = frozenset({"member", "public", "private", "archived"})
 _TS_PATTERN = re.compile(r"^\d{10}\.\d{6}$")
-_FAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 502: "bad_gateway", 503: "service_unavailable"}
+_FAULT_ERRORS = {
+    429: "ratelimited",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+}
 
 # Arguments Slack insists on, per method. Missing ones are answered with ``invalid_arguments``.
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -83,14 +88,21 @@ class SlackMessage:
 
     def as_slack(self) -> dict[str, Any]:
         """The ``message`` object Slack returns for it."""
-        message: dict[str, Any] = {"type": "message", "user": self.user, "bot_id": "BBOT", "ts": self.ts}
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": self.user,
+            "bot_id": "BBOT",
+            "ts": self.ts,
+        }
         message.update({"text": self.text or ""})
         if self.blocks is not None:
             message["blocks"] = self.blocks
         if self.thread_ts:
             message["thread_ts"] = self.thread_ts
         if self.files:
-            message["files"] = [{"id": f["id"], "title": f["title"], "name": f["filename"]} for f in self.files]
+            message["files"] = [
+                {"id": f["id"], "title": f["title"], "name": f["filename"]} for f in self.files
+            ]
         return message
 
 
@@ -158,7 +170,9 @@ def _block_problems(value: Any, pointer: str) -> Iterator[str]:
 
 def _check_blocks(blocks: Any, limit: int, pointer: str) -> list[str]:
     """Problems with a ``blocks`` array: its shape, its length and the limits inside."""
-    if not isinstance(blocks, list) or not all(isinstance(b, dict) and b.get("type") for b in blocks):
+    if not isinstance(blocks, list) or not all(
+        isinstance(b, dict) and b.get("type") for b in blocks
+    ):
         return [f"[ERROR] blocks must be an array of objects with a type [json-pointer:{pointer}]"]
     problems = list(_block_problems(blocks, pointer))
     if len(blocks) > limit:
@@ -304,7 +318,8 @@ class FakeSlack(LocalServer):
         """The calls received (method and short parameters), messages, ephemerals and responses."""
         lines = [f"  {c.method} {_short(c.params)}" for c in self.calls[-30:]]
         lines += [
-            f"  message {m.channel} thread={m.thread_ts} files={len(m.files)} {m.text!r:.80}" for m in self.messages
+            f"  message {m.channel} thread={m.thread_ts} files={len(m.files)} {m.text!r:.80}"
+            for m in self.messages
         ]
         lines += [f"  ephemeral {_short(e)}" for e in self.ephemerals]
         lines += [f"  response {_short(r)}" for r in self.responses]
@@ -365,7 +380,9 @@ class FakeSlack(LocalServer):
         fault = self.faults.take(lambda key: key == method)
         if fault:
             return self._fault_response(fault)
-        token = _bearer(request) or (params.get("token") if request.content_type != "application/json" else None)
+        token = _bearer(request) or (
+            params.get("token") if request.content_type != "application/json" else None
+        )
         if not token:
             return _answer_error(SlackError("not_authed"))
         if method == "apps.connections.open":
@@ -406,7 +423,9 @@ class FakeSlack(LocalServer):
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
         if text:
             return web.Response(status=fault.status, text=str(fault.error), headers=headers)
-        return web.json_response({"ok": False, "error": fault.error}, status=fault.status, headers=headers)
+        return web.json_response(
+            {"ok": False, "error": fault.error}, status=fault.status, headers=headers
+        )
 
     async def _upload(self, request: web.Request) -> web.Response:
         """The upload URL: the file's bytes as the raw body (slack_sdk) or a multipart file."""
@@ -459,7 +478,11 @@ class FakeSlack(LocalServer):
         kind = self._kind(channel)
         if kind == "member":
             return channel
-        raise SlackError({"public": "not_in_channel", "archived": "is_archived"}.get(kind or "", "channel_not_found"))
+        raise SlackError(
+            {"public": "not_in_channel", "archived": "is_archived"}.get(
+                kind or "", "channel_not_found"
+            )
+        )
 
     def _content(self, params: dict[str, Any]) -> tuple[str | None, list[dict[str, Any]] | None]:
         """Message ``text`` and decoded ``blocks``: at least one, within Slack's limits."""
@@ -469,7 +492,9 @@ class FakeSlack(LocalServer):
             raise SlackError("no_text")
         if text is not None and len(str(text)) > TEXT_MAX:
             raise SlackError("msg_too_long")
-        if blocks is not None and (problems := _check_blocks(blocks, MESSAGE_BLOCKS_MAX, "/blocks")):
+        if blocks is not None and (
+            problems := _check_blocks(blocks, MESSAGE_BLOCKS_MAX, "/blocks")
+        ):
             raise SlackError("invalid_blocks", *problems)
         return text, blocks
 
@@ -490,7 +515,9 @@ class FakeSlack(LocalServer):
         """The decoded ``view`` argument, checked like Slack checks it."""
         view = _decode(params["view"], "view")
         if not isinstance(view, dict):
-            raise SlackError("invalid_arguments", "[ERROR] view must be an object [json-pointer:/view]")
+            raise SlackError(
+                "invalid_arguments", "[ERROR] view must be an object [json-pointer:/view]"
+            )
         problems = []
         if view.get("type") != kind:
             problems.append(f"[ERROR] must be '{kind}' [json-pointer:/view/type]")
@@ -501,9 +528,13 @@ class FakeSlack(LocalServer):
             for key in ("title", "submit", "close"):
                 if isinstance(view.get(key), dict) and len(view[key].get("text", "")) > 24:
                     problems.append(_too_long(24, f"/view/{key}/text"))
-            has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in view.get("blocks") or [])
+            has_input = any(
+                isinstance(b, dict) and b.get("type") == "input" for b in view.get("blocks") or []
+            )
             if has_input and "submit" not in view:
-                problems.append("[ERROR] submit is required when an input block is present [json-pointer:/view]")
+                problems.append(
+                    "[ERROR] submit is required when an input block is present [json-pointer:/view]"
+                )
         if len(view.get("private_metadata", "")) > 3000:
             problems.append(_too_long(3000, "/view/private_metadata"))
         if len(view.get("callback_id", "")) > 255:
@@ -550,7 +581,12 @@ class FakeSlack(LocalServer):
         channel = self._reach(params["channel"])
         message = self._find_message(channel, params["ts"])
         message.text, message.blocks = self._content(params)
-        return {"channel": channel, "ts": message.ts, "text": message.text or "", "message": message.as_slack()}
+        return {
+            "channel": channel,
+            "ts": message.ts,
+            "text": message.text or "",
+            "message": message.as_slack(),
+        }
 
     def _chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._reach(params["channel"])
@@ -586,8 +622,14 @@ class FakeSlack(LocalServer):
 
     def _files_complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
         items = _decode(params["files"], "files")
-        if not isinstance(items, list) or not items or not all(isinstance(i, dict) and i.get("id") for i in items):
-            raise SlackError("invalid_arguments", "[ERROR] files must be a non-empty array of {id, title}")
+        if (
+            not isinstance(items, list)
+            or not items
+            or not all(isinstance(i, dict) and i.get("id") for i in items)
+        ):
+            raise SlackError(
+                "invalid_arguments", "[ERROR] files must be a non-empty array of {id, title}"
+            )
         shared = []
         for item in items:
             upload = self.uploads.get(item["id"])
@@ -616,8 +658,12 @@ class FakeSlack(LocalServer):
         blocks = _decode(params["blocks"], "blocks") if params.get("blocks") else None
         for channel in channels:
             text = params.get("initial_comment") or None
-            self.messages.append(SlackMessage(channel, self._new_ts(), text, blocks, thread_ts, list(shared)))
-        return {"files": [{"id": f["id"], "title": f["title"], "name": f["filename"]} for f in shared]}
+            self.messages.append(
+                SlackMessage(channel, self._new_ts(), text, blocks, thread_ts, list(shared))
+            )
+        return {
+            "files": [{"id": f["id"], "title": f["title"], "name": f["filename"]} for f in shared]
+        }
 
     def _reaction(self, params: dict[str, Any]) -> tuple[set[str], str]:
         channel = self._reach(params["channel"])
@@ -650,7 +696,11 @@ class FakeSlack(LocalServer):
         if not view_id and not external_id:
             raise _missing("view_id")
         known = next(
-            (v for v in reversed(self.views) if v["id"] == view_id or v.get("external_id") == (external_id or None)),
+            (
+                v
+                for v in reversed(self.views)
+                if v["id"] == view_id or v.get("external_id") == (external_id or None)
+            ),
             None,
         )
         if known is None:
@@ -671,12 +721,16 @@ class FakeSlack(LocalServer):
         """``--bot-token`` and ``--keep-upload-bytes`` (off by default on the command line, to
         keep a benchmark's memory flat)."""
         parser.add_argument("--bot-token", default="xoxb-test", help="the accepted bot token")
-        parser.add_argument("--keep-upload-bytes", action="store_true", help="keep uploaded file contents")
+        parser.add_argument(
+            "--keep-upload-bytes", action="store_true", help="keep uploaded file contents"
+        )
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> FakeSlack:
         """The server described by the command line."""
-        return cls(args.bot_token, keep_upload_bytes=args.keep_upload_bytes, host=args.host, port=args.port)
+        return cls(
+            args.bot_token, keep_upload_bytes=args.keep_upload_bytes, host=args.host, port=args.port
+        )
 
 
 def _view_answer(view: dict[str, Any]) -> dict[str, Any]:

@@ -61,14 +61,19 @@ async def imagine_command(
         await ack()
         await open_general_modal(client, payload.trigger_id, destination, services)
     elif parsed.kind == "help":
-        await ack(text=messages.usage(settings.max_images, settings.prompt_max_chars), response_type="ephemeral")
+        await ack(
+            text=messages.usage(settings.max_images, settings.prompt_max_chars),
+            response_type="ephemeral",
+        )
     elif parsed.kind == "usage":
         text = await usage_reply(
             services.store, settings, team_id=payload.team_id, user_id=payload.user_id
         )
         await ack(text=text, response_type="ephemeral")
     else:
-        _, text = await enqueue(services, Job(request=request, destination=destination, source="command"))
+        _, text = await enqueue(
+            services, Job(request=request, destination=destination, source="command")
+        )
         await ack(text=text, response_type="ephemeral")
 
 

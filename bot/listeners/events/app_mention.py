@@ -65,6 +65,8 @@ async def app_mention(
     except UserInputError as exc:
         await notify(client, destination, exc.text)
         return
-    position, text = await enqueue(services, Job(request=request, destination=destination, source="mention"))
+    position, text = await enqueue(
+        services, Job(request=request, destination=destination, source="mention")
+    )
     if position != 0:
         await notify(client, destination, text)

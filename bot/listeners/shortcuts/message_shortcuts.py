@@ -29,14 +29,14 @@ BRAND_CALLBACK_ID = "imagine_brand"
 async def open_slide_modal(
     ack: AsyncAck, shortcut: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    """"Imagine a slide": the modal with the slide preset."""
+    """ "Imagine a slide": the modal with the slide preset."""
     await _open(ack, shortcut, client, context, "slide")
 
 
 async def open_brand_modal(
     ack: AsyncAck, shortcut: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    """"Imagine a brand asset": the modal with the brand preset."""
+    """ "Imagine a brand asset": the modal with the brand preset."""
     await _open(ack, shortcut, client, context, "brand")
 
 
