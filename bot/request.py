@@ -21,17 +21,6 @@ from bot.settings import Settings
 
 PresetName = Literal["general", "slide", "brand"]
 
-SLIDE_FRAME = (
-    "A clean, presentation-ready illustration for a slide. Leave calm, uncluttered space for a "
-    "title. Do not draw any text, letters or logos in the image unless the text is in quotes "
-    "below. Subject, in the requester's own words: {prompt}"
-)
-BRAND_FRAME = (
-    "A polished brand asset for a marketing campaign, consistent with the brand guide. "
-    "{brand_guide}Subject, in the requester's own words: {prompt}"
-)
-
-
 @dataclass(frozen=True)
 class Preset:
     """A kind of request: ``frame`` wraps the user's words (``{prompt}``, ``{brand_guide}``),
@@ -46,15 +35,22 @@ class Preset:
 
 
 def preset_for(name: PresetName, settings: Settings) -> Preset:
-    """The preset called ``name`` with the sizes configured in ``settings`` (SLIDE_SIZE,
-    BRAND_SIZE, DEFAULT_SIZE); an empty SLIDE_SIZE means 16:9 where the model allows it."""
+    """The preset called ``name`` with the frames and sizes configured in ``settings``
+    (SLIDE_FRAME, SLIDE_SIZE, BRAND_FRAME, BRAND_SIZE, DEFAULT_SIZE); an empty SLIDE_SIZE means
+    16:9 where the model allows it."""
     caps = capabilities_for(settings.image_model)
     if name == "slide":
         size = settings.slide_size or widescreen_size(caps)
-        return Preset("slide", "Slide illustration", SLIDE_FRAME, size, offers_transparent=False)
+        return Preset(
+            "slide", "Slide illustration", settings.slide_frame, size, offers_transparent=False
+        )
     if name == "brand":
         return Preset(
-            "brand", "Brand asset", BRAND_FRAME, settings.brand_size, offers_transparent=True
+            "brand",
+            "Brand asset",
+            settings.brand_frame,
+            settings.brand_size,
+            offers_transparent=True,
         )
     return Preset("general", "Image", "{prompt}", settings.default_size, offers_transparent=True)
 

@@ -27,6 +27,17 @@ from bot.capabilities import capabilities_for, check_quality, resolve_size
 from bot.errors import ConfigError, UserInputError
 
 
+DEFAULT_SLIDE_FRAME = (
+    "A clean, presentation-ready illustration for a slide. Leave calm, uncluttered space for a "
+    "title. Do not draw any text, letters or logos in the image unless the text is in quotes "
+    "below. Subject, in the requester's own words: {prompt}"
+)
+DEFAULT_BRAND_FRAME = (
+    "A polished brand asset for a marketing campaign, consistent with the brand guide. "
+    "{brand_guide}Subject, in the requester's own words: {prompt}"
+)
+
+
 class Settings(BaseSettings):
     """Every setting of the app; the environment name of a field is its name in upper case.
 
@@ -111,6 +122,24 @@ class Settings(BaseSettings):
         "takes custom sizes, else landscape",
     )
     brand_size: str = Field(default="square", description="default size of brand assets")
+    slide_frame: str = Field(
+        default=DEFAULT_SLIDE_FRAME,
+        max_length=4000,
+        description="the slide preset's instructions around the user's words ({prompt})",
+    )
+    brand_frame: str = Field(
+        default=DEFAULT_BRAND_FRAME,
+        max_length=4000,
+        description="the brand preset's instructions around the user's words ({prompt}) and "
+        "BRAND_GUIDE ({brand_guide})",
+    )
+
+    @field_validator("slide_frame", "brand_frame")
+    @classmethod
+    def _frame_keeps_the_prompt(cls, value: str) -> str:
+        if "{prompt}" not in value:
+            raise ValueError("must contain {prompt}, where the user's own words go")
+        return value
 
     # --- Store and quotas --------------------------------------------------------------------
     database_url: str | None = Field(

@@ -146,6 +146,10 @@ def test_presets_frame_the_users_words(make_settings) -> None:
     assert brand.size == "1024x1024"
     assert "Navy #1B2A4A, flat vector style" in brand.prompt and "launch banner" in brand.prompt
     assert brand.user_prompt == "launch banner"
+    custom = make_settings(slide_frame="Flat icon style. {prompt}")
+    assert build_request("a rocket", RawOptions(), custom, preset="slide").prompt == (
+        "Flat icon style. a rocket"
+    )
     older = make_settings(image_model="gpt-image-1")
     assert build_request("x", RawOptions(), older, preset="slide").size == "1536x1024"
 

@@ -71,6 +71,7 @@ def test_malformed_values_are_explained_without_secrets(monkeypatch: pytest.Monk
     monkeypatch.setenv("MAX_IMAGES", "50")
     monkeypatch.setenv("DEFAULT_SIZE", "huge")
     monkeypatch.setenv("IMAGE_API", "dalle")
+    monkeypatch.setenv("SLIDE_FRAME", "no placeholder here")
     with pytest.raises(ConfigError) as info:
         load_settings()
     text = "\n".join(info.value.problems)
@@ -78,6 +79,7 @@ def test_malformed_values_are_explained_without_secrets(monkeypatch: pytest.Monk
     assert "MAX_IMAGES is invalid" in text
     assert "DEFAULT_SIZE is invalid" in text
     assert "IMAGE_API is invalid" in text
+    assert "SLIDE_FRAME is invalid: must contain {prompt}" in text
     assert "xoxp-user-token-secret" not in text
 
 
