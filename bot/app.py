@@ -6,12 +6,15 @@ thread pool that starves under load (platform.md, "Acknowledge within 3 seconds"
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import listeners
 from bot.listeners.common import SERVICES_KEY
@@ -28,8 +31,15 @@ def create_app(services: Services) -> AsyncApp:
     """
     settings = services.settings
     signing_secret = settings.slack_signing_secret
+    # Bolt's own client carries no token: each request's client gets it from ``authorize``.
+    bolt_client = AsyncWebClient(
+        base_url=services.slack.base_url,
+        timeout=services.slack.timeout,
+        retry_handlers=services.slack.retry_handlers,
+    )
     app = AsyncApp(
-        client=services.slack,
+        client=bolt_client,
+        authorize=single_workspace_authorize(services.slack),
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",
         request_verification_enabled=not settings.socket_mode,
         logger=logging.getLogger("bot.bolt"),
@@ -45,3 +55,33 @@ def create_app(services: Services) -> AsyncApp:
     app.use(inject_services)
     listeners.register(app)
     return app
+
+
+def single_workspace_authorize(
+    client: AsyncWebClient,
+) -> Callable[..., Awaitable[AuthorizeResult]]:
+    """A Bolt ``authorize`` function for the one workspace ``client``'s bot token belongs to.
+
+    It calls ``auth.test`` once and shares the answer. Bolt's built-in single-team authorization
+    calls ``auth.test`` for every request until the first answer arrives, so a burst of commands
+    right after start would make hundreds of calls and delay every ack. Raises
+    ``slack_sdk.errors.SlackApiError`` when Slack rejects the token (Bolt answers 500 then;
+    ``python -m bot`` checks the token at start and refuses to run with a bad one).
+    """
+    lock = asyncio.Lock()
+    cached: list[AuthorizeResult] = []
+
+    async def authorize(
+        enterprise_id: str | None, team_id: str | None, user_id: str | None
+    ) -> AuthorizeResult:
+        async with lock:
+            if not cached:
+                response = await client.auth_test()
+                cached.append(
+                    AuthorizeResult.from_auth_test_response(
+                        auth_test_response=response, bot_token=client.token
+                    )
+                )
+        return cached[0]
+
+    return authorize

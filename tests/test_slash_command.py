@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -216,3 +217,10 @@ async def test_healthz(start_imagine) -> None:
         assert response.status == 200
         await imagine.services.jobs.shutdown(0)
         assert (await imagine.http.get("/healthz")).status == 503
+
+
+async def test_a_burst_of_commands_checks_the_token_once(start_imagine) -> None:
+    async with start_imagine(max_concurrent_jobs=50) as imagine:
+        answers = await asyncio.gather(*(imagine.command(f"fox number {i}") for i in range(20)))
+        assert all(a.status == 200 and "Generating" in a.body["text"] for a in answers)
+        assert len(imagine.slack.calls_to("auth.test")) == 1

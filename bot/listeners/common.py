@@ -19,29 +19,36 @@ def services_of(context: AsyncBoltContext) -> Services:
 
 
 async def enqueue(services: Services, job: Job) -> tuple[int | None, str]:
-    """Check the quotas, record the request and submit ``job``.
+    """Check the quotas and submit ``job``.
 
     Returns ``(position, text for the user)``: position 0 when it started, k when k-th in line,
     ``None`` when refused (over a quota, queue full, shutting down), with the text saying which.
-    A refused job gives its quota reservation back.
+
+    With a quota configured (USER_DAILY_IMAGE_LIMIT or MONTHLY_BUDGET_USD) the request is
+    reserved and recorded here, so the ack can say why it is refused; a job the queue then
+    refuses gives its reservation back. With no quota the database stays off the ack path (a
+    burst of commands must be acked within 3 s) and the job is recorded when it starts, still
+    before OpenAI is called (:meth:`bot.store.Store.started`).
     """
     settings = services.settings
     if not services.jobs.accepting:
         return None, messages.SHUTTING_DOWN
-    try:
-        await services.store.check_and_reserve(
-            job,
-            user_daily_image_limit=settings.user_daily_image_limit,
-            monthly_budget_usd=settings.monthly_budget_usd,
-            admin_user_ids=frozenset(settings.admin_user_ids),
-        )
-    except QuotaExceededError as exc:
-        return None, exc.text
+    quotas = settings.user_daily_image_limit is not None or settings.monthly_budget_usd is not None
+    if quotas:
+        try:
+            await services.store.check_and_reserve(
+                job,
+                user_daily_image_limit=settings.user_daily_image_limit,
+                monthly_budget_usd=settings.monthly_budget_usd,
+                admin_user_ids=frozenset(settings.admin_user_ids),
+            )
+        except QuotaExceededError as exc:
+            return None, exc.text
     try:
         position = services.jobs.submit(job)
     except (QueueFullError, ShuttingDownError) as exc:
-        await services.store.release(job)
-        return None, messages.QUEUE_FULL if isinstance(
-            exc, QueueFullError
-        ) else messages.SHUTTING_DOWN
+        if quotas:
+            await services.store.release(job)
+        full = isinstance(exc, QueueFullError)
+        return None, messages.QUEUE_FULL if full else messages.SHUTTING_DOWN
     return position, messages.generating(job.request.n, position)
