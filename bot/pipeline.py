@@ -123,7 +123,8 @@ class Pipeline:
 
     async def _generate_and_upload(self, job: Job) -> Generation:
         """Generate the images and upload them as one message, within the job's deadline and
-        holding a payload slot from the first answer to the end of the upload."""
+        holding a payload slot from the first answer to the end of the upload. Returns the
+        generation without its image bytes."""
         destination = job.destination
         lease = PayloadLease(self._payload_slots)
         try:
@@ -146,7 +147,7 @@ class Pipeline:
                 )
         finally:
             lease.release()
-        return generation
+        return generation.without_data()
 
     async def _after_delivery(self, job: Job, generation: Generation) -> None:
         """Record the result, offer Regenerate, and tell the user about images that failed."""

@@ -17,7 +17,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -53,6 +53,15 @@ class Generation:
     images: list[GeneratedImage] = field(default_factory=list)
     failures: list[errors.OpenAIError] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
+
+    def without_data(self) -> Generation:
+        """A copy without the image bytes (revised prompts, formats, failures and usage kept),
+        for what happens after the upload: the megabytes are not held a moment longer."""
+        return Generation(
+            images=[replace(image, data=b"") for image in self.images],
+            failures=self.failures,
+            usage=self.usage,
+        )
 
 
 class ImageBackend(Protocol):

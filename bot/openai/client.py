@@ -203,7 +203,9 @@ class OpenAIClient:
                     raise error_from_response(response.status_code, content, response.headers)
                 if on_answer is not None:
                     await on_answer()
-                return await response.aread()
+                # Not response.aread(): that keeps the body on the Response object, which sits
+                # in reference cycles and so outlives the call until the garbage collector runs.
+                return b"".join([chunk async for chunk in response.aiter_bytes()])
         except httpx.TimeoutException as exc:
             raise errors.APITimeoutError(
                 f"OpenAI request timed out ({type(exc).__name__})"
