@@ -127,11 +127,11 @@ async def notify(
     destination: Destination,
     text: str,
     blocks: Sequence[Block] | None = None,
-) -> None:
+) -> bool:
     """Tell the requester ``text`` (and ``blocks``, if given) ephemerally. Uses ``response_url``
     when the destination has one (it works even where the bot is not a member), else
-    ``chat.postEphemeral``. A failure to notify is logged, never raised: there is nobody left
-    to tell."""
+    ``chat.postEphemeral``. Returns whether Slack took the message; a failure is logged, never
+    raised: there is nobody left to tell."""
     if destination.response_url:
         try:
             webhook = AsyncWebhookClient(destination.response_url, timeout=10)
@@ -139,7 +139,7 @@ async def notify(
                 text=text, blocks=blocks, response_type="ephemeral", replace_original=False
             )
             if response.status_code == 200:
-                return
+                return True
             log.warning("response_url answered %s; falling back", response.status_code)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             log.warning("response_url failed (%s); falling back to chat.postEphemeral", exc)
@@ -158,6 +158,8 @@ async def notify(
             destination.channel_id,
             exc.response.get("error"),
         )
+        return False
+    return True
 
 
 def regenerate_blocks(text: str, key: str) -> list[Block]:

@@ -154,14 +154,7 @@ class Pipeline:
         if self._recorder:
             await self._recorder.record_generation(job, generation)
         destination = job.destination
-        key = await self._regenerate.put(
-            RegenerateEntry(
-                request=job.request,
-                team_id=destination.team_id,
-                channel_id=destination.channel_id,
-                thread_ts=destination.thread_ts,
-            )
-        )
+        key = await self._regenerate.put(RegenerateEntry.of(job))
         await post_regenerate_button(self._slack, destination, key)
         if generation.failures:
             reason = messages.for_error(generation.failures[0])

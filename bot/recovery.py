@@ -29,17 +29,9 @@ async def tell_unfinished(services: Services, jobs: list[Job]) -> None:
 
     async def tell(job: Job) -> None:
         await services.store.finished(job, outcome="interrupted", error=None)
-        destination = job.destination
-        key = await services.store.put(
-            RegenerateEntry(
-                request=job.request,
-                team_id=destination.team_id,
-                channel_id=destination.channel_id,
-                thread_ts=destination.thread_ts,
-            )
-        )
+        key = await services.store.put(RegenerateEntry.of(job))
         text = messages.interrupted_notice(job.request.user_prompt)
-        await notify(services.slack, destination, text, regenerate_blocks(text, key))
+        await notify(services.slack, job.destination, text, regenerate_blocks(text, key))
 
     await asyncio.gather(*(tell(job) for job in jobs))
 
@@ -61,22 +53,10 @@ async def _tell_owner(client: AsyncWebClient, job: InterruptedJob) -> None:
     destination = Destination(
         team_id=job.team_id, channel_id=job.channel_id, user_id=job.user_id, thread_ts=job.thread_ts
     )
+    if await notify(client, destination, text, blocks):
+        return
     try:
-        await client.chat_postEphemeral(
-            channel=destination.channel_id,
-            user=destination.user_id,
-            text=text,
-            blocks=blocks,
-            thread_ts=destination.thread_ts,
-        )
+        await client.chat_postMessage(channel=job.user_id, text=text, blocks=blocks)
     except SlackApiError as exc:
-        log.info("ephemeral notice refused (%s); sending a DM", exc.response.get("error"))
-        try:
-            await client.chat_postMessage(channel=job.user_id, text=text, blocks=blocks)
-        except SlackApiError as dm_exc:
-            log.error(
-                "could not tell %s about job %s: %s",
-                job.user_id,
-                job.job_id,
-                dm_exc.response.get("error"),
-            )
+        error = exc.response.get("error")
+        log.error("could not tell %s about job %s: %s", job.user_id, job.job_id, error)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.jobs import Job
 from bot.request import ImageRequest
 
 
@@ -22,6 +23,17 @@ class RegenerateEntry:
     team_id: str
     channel_id: str
     thread_ts: str | None
+
+    @classmethod
+    def of(cls, job: Job) -> RegenerateEntry:
+        """The entry that runs ``job``'s request again where its images went."""
+        destination = job.destination
+        return cls(
+            request=job.request,
+            team_id=destination.team_id,
+            channel_id=destination.channel_id,
+            thread_ts=destination.thread_ts,
+        )
 
 
 class RegenerateStore(Protocol):

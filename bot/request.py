@@ -21,6 +21,7 @@ from bot.settings import Settings
 
 PresetName = Literal["general", "slide", "brand"]
 
+
 @dataclass(frozen=True)
 class Preset:
     """A kind of request: ``frame`` wraps the user's words (``{prompt}``, ``{brand_guide}``),

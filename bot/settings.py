@@ -26,7 +26,6 @@ from sqlalchemy.exc import ArgumentError
 from bot.capabilities import capabilities_for, check_quality, resolve_size
 from bot.errors import ConfigError, UserInputError
 
-
 DEFAULT_SLIDE_FRAME = (
     "A clean, presentation-ready illustration for a slide. Leave calm, uncluttered space for a "
     "title. Do not draw any text, letters or logos in the image unless the text is in quotes "

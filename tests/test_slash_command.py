@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import httpx
+import pytest
 
 from tests.conftest import PNG_BYTES, revised
 from tests.harness import sign
@@ -83,49 +84,35 @@ async def test_private_channel_without_the_bot_tells_the_user_to_invite(start_im
         assert not any(m.files for m in imagine.slack.messages)
 
 
-async def test_moderation_refusal_reaches_the_user_and_is_not_retried(
-    start_imagine, openai_mock
+def openai_error(status: int, code: str, type_: str) -> httpx.Response:
+    """An OpenAI error answer."""
+    body = {"error": {"message": code, "type": type_, "param": None, "code": code}}
+    return httpx.Response(status, json=body, headers={"x-request-id": "req_err"})
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (
+            openai_error(400, "moderation_blocked", "image_generation_user_error"),
+            "safety system refused",
+        ),
+        (
+            openai_error(429, "insufficient_quota", "insufficient_quota"),
+            "quota or credit is used up",
+        ),
+        (openai_error(401, "invalid_api_key", "invalid_request_error"), "misconfigured"),
+        (openai_error(404, "model_not_found", "invalid_request_error"), "image model"),
+    ],
+)
+async def test_openai_refusals_reach_the_user_and_are_not_retried(
+    start_imagine, openai_mock, answer, message
 ) -> None:
-    openai_mock["responses"].mock(
-        side_effect=None,
-        return_value=httpx.Response(
-            400,
-            json={
-                "error": {
-                    "message": "blocked",
-                    "type": "image_generation_user_error",
-                    "param": None,
-                    "code": "moderation_blocked",
-                }
-            },
-        ),
-    )
-    async with start_imagine() as imagine:
-        await imagine.command("something forbidden")
-        await imagine.slack.wait_for(lambda: imagine.slack.responses)
-        assert "safety system refused" in imagine.slack.responses[0]["text"]
-        assert openai_mock["responses"].call_count == 1
-
-
-async def test_quota_exhausted_message(start_imagine, openai_mock) -> None:
-    openai_mock["responses"].mock(
-        side_effect=None,
-        return_value=httpx.Response(
-            429,
-            json={
-                "error": {
-                    "message": "quota",
-                    "type": "insufficient_quota",
-                    "param": None,
-                    "code": "insufficient_quota",
-                }
-            },
-        ),
-    )
+    openai_mock["responses"].mock(side_effect=None, return_value=answer)
     async with start_imagine() as imagine:
         await imagine.command("a fox")
         await imagine.slack.wait_for(lambda: imagine.slack.responses)
-        assert "quota or credit is used up" in imagine.slack.responses[0]["text"]
+        assert message in imagine.slack.responses[0]["text"]
         assert openai_mock["responses"].call_count == 1
 
 

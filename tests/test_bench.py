@@ -1,0 +1,22 @@
+"""Smoke test of the benchmark (``python -m bench.run``): a tiny burst against ``python -m bot``
+and the local fakes; every command is acked, every image delivered, and the app exits cleanly.
+The benchmark's targets are not asserted here (they are for the full run on a known machine)."""
+
+from __future__ import annotations
+
+from bench.run import parse_args, run
+
+
+async def test_bench_acks_and_delivers_every_command() -> None:
+    args = parse_args(
+        ["--commands", "5", "--latency", "0.2", "--image-bytes", "200000", "--timeout", "30"]
+    )
+    report = await run(args)
+    assert report.acks_200 == 5 and report.acks_accepted == 5, report.render()
+    assert report.acked_under_3s == 5, report.render()
+    assert report.images_expected == 5 and report.images_delivered == 5, report.render()
+    assert report.error_notices == 0, report.render()
+    assert report.delivered_bytes_min >= 190_000  # the fake's PNGs, not placeholders
+    assert report.delivery_s is not None and report.peak_rss_mb > 0
+    assert report.loop_lag_max_ms is not None
+    assert report.exit_code == 0, report.render()
