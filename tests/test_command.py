@@ -218,3 +218,24 @@ def test_option_soup_never_raises_anything_else(tokens: list[str], tail: str) ->
             assert 1 <= request.n <= 5 and len(request.user_prompt) <= 1000
     except UserInputError as exc:
         assert exc.text
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=20),
+            st.sampled_from(["<@U123>", "<@U9|bob>", "<#C1|general>", "<!here>", "&amp;", "&lt;"]),
+            st.sampled_from(
+                ["<https://x.io|x>", "<mailto:a@b.c|a>", "<!subteam^S1|@team>", "\x00"]
+            ),
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_prompt_clean_up_never_raises_and_leaves_no_ids_or_controls(text: str) -> None:
+    plain = slack_to_plain(text)
+    assert plain == plain.strip()
+    assert not any(ord(ch) < 32 and ch not in "\n\t" for ch in plain)
+    if "U123" not in text.replace("<@U123>", ""):
+        assert "U123" not in plain  # a bare user mention never reaches OpenAI as an id
