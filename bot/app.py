@@ -35,6 +35,7 @@ def create_app(services: Services) -> AsyncApp:
     bolt_client = AsyncWebClient(
         base_url=services.slack.base_url,
         timeout=services.slack.timeout,
+        session=services.slack.session,
         retry_handlers=services.slack.retry_handlers,
     )
     app = AsyncApp(

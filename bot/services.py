@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+import aiohttp
 import httpx
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -43,18 +44,23 @@ class Services:
     recent_events: RecentIds
 
     async def aclose(self) -> None:
-        """Close the HTTP connection pool and the database."""
+        """Close the HTTP connection pools and the database."""
         await self.openai.aclose()
+        if self.slack.session is not None:
+            await self.slack.session.close()
         await self.store.close()
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
     """An ``AsyncWebClient`` for ``SLACK_API_URL`` that retries 429 after ``Retry-After``,
-    5xx and connection errors a bounded number of times (slack_sdk's own async handlers)."""
+    5xx and connection errors a bounded number of times (slack_sdk's own async handlers), on one
+    shared aiohttp session so that connections (and their TLS handshakes) are reused; without
+    it slack_sdk opens a session per call. Call inside a running event loop."""
     return AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=SLACK_TIMEOUT_S,
+        session=aiohttp.ClientSession(),
         retry_handlers=[
             AsyncRateLimitErrorRetryHandler(max_retry_count=SLACK_RATE_LIMIT_RETRIES),
             AsyncServerErrorRetryHandler(max_retry_count=SLACK_SERVER_ERROR_RETRIES),

@@ -145,7 +145,7 @@ class OpenAIClient:
         self._max_download_bytes = max_download_bytes
         self._http = http or httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
         )
 
     async def aclose(self) -> None:
