@@ -30,11 +30,15 @@ ADMIN_PROBLEMS = (
 class JobRecorder(Protocol):
     """Receives a job's life cycle (the generation history store implements it)."""
 
-    async def started(self, job: Job) -> None: ...
+    async def started(self, job: Job) -> None:
+        """``job`` begins, before OpenAI is called."""
 
-    async def record_generation(self, job: Job, generation: Generation) -> None: ...
+    async def record_generation(self, job: Job, generation: Generation) -> None:
+        """``job``'s images were delivered: revised prompts, usage, failures (no bytes)."""
 
-    async def finished(self, job: Job, *, outcome: str, error: BaseException | None) -> None: ...
+    async def finished(self, job: Job, *, outcome: str, error: BaseException | None) -> None:
+        """``job`` ended: ``outcome`` is ``ok``, ``partial``, ``timeout``, ``interrupted`` or an
+        error class name; ``error`` the exception, if any."""
 
 
 class PayloadLease:

@@ -39,6 +39,8 @@ class RegenerateEntry:
 class RegenerateStore(Protocol):
     """Keeps :class:`RegenerateEntry` values under short keys (at most 22 URL-safe characters)."""
 
-    async def put(self, entry: RegenerateEntry) -> str: ...
+    async def put(self, entry: RegenerateEntry) -> str:
+        """Keep ``entry``; return its new key."""
 
-    async def get(self, key: str) -> RegenerateEntry | None: ...
+    async def get(self, key: str) -> RegenerateEntry | None:
+        """The entry under ``key``; ``None`` when unknown or forgotten."""

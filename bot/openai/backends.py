@@ -70,7 +70,10 @@ class ImageBackend(Protocol):
 
     async def generate(
         self, request: ImageRequest, *, user: str, on_answer: OnAnswer | None = None
-    ) -> Generation: ...
+    ) -> Generation:
+        """Make ``request.n`` images. ``user`` is the one-way hash sent as OpenAI's ``user``;
+        ``on_answer`` is awaited before each answer's body is read (see
+        :meth:`bot.openai.client.OpenAIClient.post`)."""
 
 
 def user_hash(team_id: str, user_id: str) -> str:
