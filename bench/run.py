@@ -46,12 +46,12 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from tests.fakes import FakeOpenAI, FakeSlack
+from tests.harness import slash_command_body
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -344,23 +344,7 @@ def command_body(index: int, n: int, response_url: str) -> str:
     text = f"a lighthouse in a storm, variation {index}"
     if n > 1:
         text = f"--n {n} {text}"
-    return urlencode(
-        {
-            "token": "deprecated-verification-token",
-            "team_id": "T1",
-            "team_domain": "bench",
-            "channel_id": "C1",
-            "channel_name": "general",
-            "user_id": f"U{index:06d}",
-            "user_name": f"user{index}",
-            "command": "/imagine",
-            "text": text,
-            "api_app_id": "A1",
-            "is_enterprise_install": "false",
-            "response_url": response_url,
-            "trigger_id": f"{index}.1.bench",
-        }
-    )
+    return slash_command_body(text, response_url, user=f"U{index:06d}")
 
 
 def read_status_kb(pid: int, key: str) -> int | None:

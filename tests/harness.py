@@ -24,6 +24,35 @@ def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) 
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
 
 
+def slash_command_body(
+    text: str,
+    response_url: str,
+    *,
+    user: str = "U1",
+    channel: str = "C1",
+    trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
+) -> str:
+    """A form-encoded ``/imagine text`` slash command as Slack sends it (platform.md, "Slash
+    command payload")."""
+    return urlencode(
+        {
+            "token": "deprecated-verification-token",
+            "team_id": "T1",
+            "team_domain": "acme",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": f"user-{user}",
+            "command": "/imagine",
+            "text": text,
+            "api_app_id": "A1",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": trigger_id,
+        }
+    )
+
+
 @dataclass
 class Answer:
     """The app's HTTP answer: status and body (JSON when it is JSON)."""
@@ -65,22 +94,10 @@ class Imagine:
         trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
     ) -> Answer:
         """Send ``/imagine text`` as Slack does (form-encoded)."""
-        form = {
-            "token": "deprecated-verification-token",
-            "team_id": "T1",
-            "team_domain": "acme",
-            "channel_id": channel,
-            "channel_name": "general",
-            "user_id": user,
-            "user_name": "alice",
-            "command": "/imagine",
-            "text": text,
-            "api_app_id": "A1",
-            "is_enterprise_install": "false",
-            "response_url": self.slack.new_response_url(),
-            "trigger_id": trigger_id,
-        }
-        return await self.post(urlencode(form), "application/x-www-form-urlencoded")
+        body = slash_command_body(
+            text, self.slack.new_response_url(), user=user, channel=channel, trigger_id=trigger_id
+        )
+        return await self.post(body, "application/x-www-form-urlencoded")
 
     async def interactive(self, payload: dict[str, Any]) -> Answer:
         """Send an interactivity payload (``payload=`` JSON, form-encoded)."""

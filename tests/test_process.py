@@ -12,13 +12,12 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import urlencode
 
 import aiohttp
 
 from tests.conftest import BOT_TOKEN, OPENAI_KEY, SIGNING_SECRET
 from tests.fakes import FakeOpenAI, FakeSlack
-from tests.harness import sign
+from tests.harness import sign, slash_command_body
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,22 +38,7 @@ class BotProcess:
     async def command(
         self, session: aiohttp.ClientSession, text: str, response_url: str
     ) -> tuple[int, dict]:
-        body = urlencode(
-            {
-                "team_id": "T1",
-                "team_domain": "acme",
-                "channel_id": "C1",
-                "channel_name": "general",
-                "user_id": "U1",
-                "user_name": "alice",
-                "command": "/imagine",
-                "text": text,
-                "api_app_id": "A1",
-                "is_enterprise_install": "false",
-                "response_url": response_url,
-                "trigger_id": "1.2.3",
-            }
-        )
+        body = slash_command_body(text, response_url)
         headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
         async with session.post(f"{self.url}/slack/events", data=body, headers=headers) as response:
             return response.status, await response.json(content_type=None)
