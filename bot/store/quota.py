@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, cast
 
-from sqlalchemy import Table, and_, select
+from sqlalchemy import Table, and_, case, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -199,6 +199,89 @@ async def add(conn: AsyncConnection, key: CounterKey, *, images: int, cost_micro
         await try_add(conn, key, images=images, cost_micro=cost_micro)
 
 
+def _dialect_insert(conn: AsyncConnection):  # type: ignore[no-untyped-def]
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+async def lock_counters(
+    conn: AsyncConnection, keys: list[CounterKey]
+) -> dict[CounterKey, list[int]]:
+    """Create the rows of ``keys`` that do not exist yet, lock them all for this transaction
+    (``SELECT … FOR UPDATE`` in key order on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already
+    holds the database) and return ``{key: [images, cost_micro]}``. A fixed number of statements
+    whatever the number of keys."""
+    counter = COUNTERS
+    if not keys:
+        return {}
+    await conn.execute(
+        _dialect_insert(conn)(counter).on_conflict_do_nothing(
+            index_elements=[counter.c.team_id, counter.c.subject, counter.c.period]
+        ),
+        [
+            {
+                "team_id": k.team_id,
+                "subject": k.subject,
+                "period": k.period,
+                "images": 0,
+                "cost_micro": 0,
+            }
+            for k in sorted(keys)
+        ],
+    )
+    by_columns = {(k.team_id, k.subject, k.period): k for k in keys}
+    rows = await conn.execute(
+        select(
+            counter.c.team_id,
+            counter.c.subject,
+            counter.c.period,
+            counter.c.images,
+            counter.c.cost_micro,
+        )
+        .where(tuple_(counter.c.team_id, counter.c.subject, counter.c.period).in_(list(by_columns)))
+        .order_by(
+            case((counter.c.subject == TEAM_SUBJECT, 1), else_=0),
+            counter.c.team_id,
+            counter.c.subject,
+            counter.c.period,
+        )
+        .with_for_update()
+    )
+    return {
+        by_columns[(row.team_id, row.subject, row.period)]: [row.images, row.cost_micro]
+        for row in rows
+    }
+
+
+async def add_many(conn: AsyncConnection, deltas: dict[CounterKey, list[int]]) -> None:
+    """Add each ``[images, cost_micro]`` of ``deltas`` to its key's row (created if missing), in
+    one statement executed for every key, in key order."""
+    counter = COUNTERS
+    changes = [
+        {
+            "team_id": k.team_id,
+            "subject": k.subject,
+            "period": k.period,
+            "images": d[0],
+            "cost_micro": d[1],
+        }
+        for k, d in sorted(deltas.items())
+        if d != [0, 0]
+    ]
+    if not changes:
+        return
+    values = _dialect_insert(conn)(counter)
+    await conn.execute(
+        values.on_conflict_do_update(
+            index_elements=[counter.c.team_id, counter.c.subject, counter.c.period],
+            set_={
+                "images": counter.c.images + values.excluded.images,
+                "cost_micro": counter.c.cost_micro + values.excluded.cost_micro,
+            },
+        ),
+        changes,
+    )
+
+
 async def read(conn: AsyncConnection, key: CounterKey) -> tuple[int, int]:
     """``(images, cost_micro)`` on ``key``'s row, ``(0, 0)`` when it has none yet."""
     counter = COUNTERS
@@ -225,6 +308,8 @@ __all__ = [
     "QuotaExceededError",
     "QuotaKind",
     "add",
+    "add_many",
+    "lock_counters",
     "as_utc",
     "day_key",
     "day_start",

@@ -47,7 +47,7 @@ from bot.request import ImageRequest
 from bot.store import database, quota
 from bot.store.models import GenerationRow, InstanceRow, RegenerateKeyRow
 from bot.store.pricing import PriceTable, micro_to_usd, usd_to_micro
-from bot.store.quota import CounterKey, QuotaExceededError, QuotaKind, as_utc, utc_now
+from bot.store.quota import CounterKey, QuotaExceededError, as_utc, utc_now
 from bot.store.records import (
     GenerationRecord,
     HistoryItem,
@@ -71,6 +71,41 @@ KEEPS_CHARGE = ("ok", "partial")
 HEARTBEAT_S = 30.0
 STALE_HEARTBEATS = 4
 OPTION_FIELDS = ("n", "size", "quality", "background", "preset")
+
+
+@dataclass
+class _Reservation:
+    """A pending :meth:`Store.check_and_reserve`: the job, its estimated ``cost`` (micro-USD),
+    its counters (user's day, workspace's month), the limits that apply to it, and the future
+    its caller awaits (``None`` when accepted, else the refusal)."""
+
+    job: Job
+    now: datetime
+    cost: int
+    keys: tuple[CounterKey, CounterKey]
+    max_images: int | None
+    budget_usd: float | None
+    outcome: asyncio.Future[QuotaExceededError | None]
+
+    def refusal(self, totals: dict[CounterKey, list[int]]) -> QuotaExceededError | None:
+        """Why this reservation does not fit the counters' current ``totals``, if it does not."""
+        n = self.job.request.n
+        user_key, team_key = self.keys
+        used_images = totals[user_key][0]
+        if self.max_images is not None and used_images + n > self.max_images:
+            return QuotaExceededError(
+                "user_daily", self.max_images, used_images, quota.next_day(self.now), requested=n
+            )
+        used_cost = totals[team_key][1]
+        if self.budget_usd is not None and used_cost + self.cost > usd_to_micro(self.budget_usd):
+            return QuotaExceededError(
+                "monthly_budget",
+                self.budget_usd,
+                micro_to_usd(used_cost),
+                quota.next_month(self.now),
+                requested=micro_to_usd(self.cost),
+            )
+        return None
 
 
 @dataclass(frozen=True)
@@ -120,6 +155,8 @@ class Store:
         self._instance_id = uuid.uuid4().hex
         self._host = socket.gethostname()[:255]
         self._heartbeat: asyncio.Task[None] | None = None
+        self._pending: list[_Reservation] = []
+        self._writer: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(
@@ -161,6 +198,8 @@ class Store:
     async def close(self) -> None:
         """Stop the heartbeat, unregister this process and close the connections. Rows this
         process leaves ``queued`` or ``running`` become interrupted jobs for the next start."""
+        if self._writer is not None:
+            await asyncio.wait([self._writer])  # reservations in flight are written first
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -185,49 +224,80 @@ class Store:
         now: datetime | None = None,
     ) -> None:
         """Reserve ``job.request.n`` images and their estimated cost, and record the job as
-        ``queued``, in one transaction; call it before the job is queued.
+        ``queued``; call it before the job is queued.
 
         ``user_daily_image_limit`` caps the images a user may be charged per UTC day (admins in
         ``admin_user_ids`` are exempt); ``monthly_budget_usd`` caps the workspace's estimated
         spend per UTC month (admins included); ``None`` turns either off. Raises
         :class:`QuotaExceededError` (nothing written) when the request does not fit; concurrent
         calls from any number of processes never both take a slot only one fits in.
+
+        Reservations that arrive together are written by one task in one transaction with a
+        fixed number of statements (group commit), in arrival order: a burst of slash commands
+        costs one transaction, not one each, so acks stay fast with quotas on.
         """
         now = as_utc(now)
-        request, destination = job.request, job.destination
-        cost = self._estimate(job, request.n)
-        user_limit = None if destination.user_id in admin_user_ids else user_daily_image_limit
-        budget = None if monthly_budget_usd is None else usd_to_micro(monthly_budget_usd)
-        user_key = CounterKey.user_day(destination.team_id, destination.user_id, now)
-        team_key = CounterKey.team_month(destination.team_id, now)
-        refused: QuotaKind | None = None
+        cost = self._estimate(job, job.request.n)
+        exempt = job.destination.user_id in admin_user_ids
+        reservation = _Reservation(
+            job=job,
+            now=now,
+            cost=cost,
+            keys=self._counters(job, now),
+            max_images=None if exempt else user_daily_image_limit,
+            budget_usd=monthly_budget_usd,
+            outcome=asyncio.get_running_loop().create_future(),
+        )
+        self._pending.append(reservation)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_reservations())
+        refusal = await reservation.outcome
+        if refusal is not None:
+            raise refusal
+
+    async def _write_reservations(self) -> None:
+        """Write pending reservations, batch after batch, until none are left. Each waiting
+        caller gets its own outcome, or the exception that failed its batch."""
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                refusals = await self._reserve(batch)
+            except BaseException as exc:
+                for reservation in batch:
+                    if not reservation.outcome.done():
+                        reservation.outcome.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for reservation, refusal in zip(batch, refusals, strict=True):
+                if not reservation.outcome.done():
+                    reservation.outcome.set_result(refusal)
+
+    async def _reserve(self, batch: list[_Reservation]) -> list[QuotaExceededError | None]:
+        """One transaction: lock the batch's counters, decide each reservation in order against
+        running totals, add what was accepted and write the accepted jobs' rows."""
+        keys = sorted({key for reservation in batch for key in reservation.keys})
+        refusals: list[QuotaExceededError | None] = []
         async with self._engine.begin() as conn:
-            if not await quota.try_add(
-                conn, user_key, images=request.n, cost_micro=cost, max_images=user_limit
-            ):
-                refused = "user_daily"
-            elif not await quota.try_add(
-                conn, team_key, images=request.n, cost_micro=cost, max_cost_micro=budget
-            ):
-                refused = "monthly_budget"
-            else:
-                await conn.execute(insert(G).values(self._row(job, now, cost, status="queued")))
-        if refused == "user_daily":
-            assert user_limit is not None
-            used = await self._used("user_daily", user_key)
-            raise QuotaExceededError(
-                "user_daily", user_limit, used, quota.next_day(now), requested=request.n
-            )
-        if refused == "monthly_budget":
-            assert monthly_budget_usd is not None
-            used = await self._used("monthly_budget", team_key)
-            raise QuotaExceededError(
-                "monthly_budget",
-                monthly_budget_usd,
-                used,
-                quota.next_month(now),
-                requested=micro_to_usd(cost),
-            )
+            totals = await quota.lock_counters(conn, keys)
+            deltas: defaultdict[CounterKey, list[int]] = defaultdict(lambda: [0, 0])
+            rows = []
+            for reservation in batch:
+                refusal = reservation.refusal(totals)
+                refusals.append(refusal)
+                if refusal is not None:
+                    continue
+                for key in reservation.keys:
+                    for counts in (totals[key], deltas[key]):
+                        counts[0] += reservation.job.request.n
+                        counts[1] += reservation.cost
+                rows.append(
+                    self._row(reservation.job, reservation.now, reservation.cost, status="queued")
+                )
+            await quota.add_many(conn, dict(deltas))
+            if rows:
+                await conn.execute(insert(G), rows)
+        return refusals
 
     async def release(self, job: Job) -> None:
         """Give back what ``job`` reserved beyond the images it actually generated (all of it
@@ -550,10 +620,6 @@ class Store:
             "queued_at": now,
             "instance_id": self._instance_id,
         }
-
-    async def _used(self, kind: QuotaKind, key: CounterKey) -> float:
-        async with self._reader.connect() as conn:
-            return await quota.used_for_message(conn, kind, key)
 
     @staticmethod
     async def _lock(conn: AsyncConnection, job_id: str) -> _Charge | None:

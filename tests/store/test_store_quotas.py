@@ -118,3 +118,16 @@ async def test_concurrent_requests_never_pass_a_limit_together(store: Store) -> 
     assert sum(result is None for result in results) == 3
     assert all(isinstance(r, QuotaExceededError) for r in results if r is not None)
     assert (await store.usage("T1", "U1", now=NOON)).today.images == 3
+
+
+async def test_a_burst_is_decided_in_arrival_order(store: Store) -> None:
+    jobs = [make_job(user="U1", n=1) for _ in range(6)] + [make_job(user="U2", n=2)]
+    results = await asyncio.gather(
+        *(reserve(store, job, limit=4, budget=1000.0) for job in jobs), return_exceptions=True
+    )
+    assert [r is None for r in results] == [True, True, True, True, False, False, True]
+    refused = results[4]
+    assert isinstance(refused, QuotaExceededError) and refused.used == 4
+    assert (await store.usage("T1", "U1", now=NOON)).today.images == 4
+    assert (await store.usage("T1", "U2", now=NOON)).today.images == 2
+    assert [await store.record(job.id) is not None for job in jobs] == [r is None for r in results]
