@@ -3,19 +3,12 @@
 Periods are UTC: a user's daily image count resets at the next UTC midnight, the workspace's
 monthly budget on the first of the next UTC month.
 
-A reservation adds to a counter row with one conditional upsert::
-
-    INSERT INTO usage_counters (team_id, subject, period, images, cost_micro) VALUES (…)
-    ON CONFLICT (team_id, subject, period) DO UPDATE
-      SET images = usage_counters.images + excluded.images, cost_micro = …
-      WHERE usage_counters.images + excluded.images <= :limit      -- or cost_micro <= :budget
-    RETURNING images
-
-No row back means the limit would be passed. PostgreSQL locks the conflicting row and re-checks
-the ``WHERE`` against the newest committed version (READ COMMITTED), and SQLite runs one write
-transaction at a time (``BEGIN IMMEDIATE``), so two instances can never both take the last slot.
-A first row for a period is inserted without the ``WHERE``; the caller checks beforehand that the
-request fits under the limit on its own.
+Reservations are decided inside one transaction that first locks every counter row involved
+(:func:`lock_counters`: rows created if missing, then ``SELECT … FOR UPDATE`` in key order on
+PostgreSQL; on SQLite the ``BEGIN IMMEDIATE`` write transaction already excludes every other
+writer), checks the limits against those locked, committed values, and adds what was accepted
+(:func:`add_many`). Two instances can therefore never both take the last slot; locking in key
+order (users before the workspace) keeps concurrent transactions from deadlocking.
 """
 
 from __future__ import annotations
@@ -24,14 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, cast
 
-from sqlalchemy import Table, and_, case, select, tuple_
+from sqlalchemy import Table, case, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import messages
 from bot.errors import UserInputError
 from bot.store.models import UsageCounterRow
-from bot.store.pricing import micro_to_usd
 
 QuotaKind = Literal["user_daily", "monthly_budget"]
 TEAM_SUBJECT = "team"
@@ -151,52 +143,10 @@ class CounterKey:
         return cls(1, team_id, TEAM_SUBJECT, month_key(when))
 
 
-async def try_add(
-    conn: AsyncConnection,
-    key: CounterKey,
-    *,
-    images: int,
-    cost_micro: int,
-    max_images: int | None = None,
-    max_cost_micro: int | None = None,
-) -> bool:
-    """Add ``images`` and ``cost_micro`` to ``key``'s row (creating it) unless that would pass
-    ``max_images`` or ``max_cost_micro``; ``None`` means no limit. Returns whether it was added.
-    Atomic across connections and processes (module docstring)."""
-    if (max_images is not None and images > max_images) or (
-        max_cost_micro is not None and cost_micro > max_cost_micro
-    ):
-        return False
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    counter = COUNTERS
-    values = insert(counter).values(
-        team_id=key.team_id,
-        subject=key.subject,
-        period=key.period,
-        images=images,
-        cost_micro=cost_micro,
-    )
-    new_images = counter.c.images + values.excluded.images
-    new_cost = counter.c.cost_micro + values.excluded.cost_micro
-    conditions = []
-    if max_images is not None:
-        conditions.append(new_images <= max_images)
-    if max_cost_micro is not None:
-        conditions.append(new_cost <= max_cost_micro)
-    stmt = values.on_conflict_do_update(
-        index_elements=[counter.c.team_id, counter.c.subject, counter.c.period],
-        set_={"images": new_images, "cost_micro": new_cost},
-        where=and_(*conditions) if conditions else None,
-    ).returning(counter.c.images)
-    result = await conn.execute(stmt)
-    return result.first() is not None
-
-
 async def add(conn: AsyncConnection, key: CounterKey, *, images: int, cost_micro: int) -> None:
     """Add (or, with negative numbers, take back) ``images`` and ``cost_micro`` on ``key``'s row
     without any limit."""
-    if images or cost_micro:
-        await try_add(conn, key, images=images, cost_micro=cost_micro)
+    await add_many(conn, {key: [images, cost_micro]})
 
 
 def _dialect_insert(conn: AsyncConnection):  # type: ignore[no-untyped-def]
@@ -282,27 +232,6 @@ async def add_many(conn: AsyncConnection, deltas: dict[CounterKey, list[int]]) -
     )
 
 
-async def read(conn: AsyncConnection, key: CounterKey) -> tuple[int, int]:
-    """``(images, cost_micro)`` on ``key``'s row, ``(0, 0)`` when it has none yet."""
-    counter = COUNTERS
-    row = (
-        await conn.execute(
-            select(counter.c.images, counter.c.cost_micro).where(
-                counter.c.team_id == key.team_id,
-                counter.c.subject == key.subject,
-                counter.c.period == key.period,
-            )
-        )
-    ).first()
-    return (row.images, row.cost_micro) if row else (0, 0)
-
-
-async def used_for_message(conn: AsyncConnection, kind: QuotaKind, key: CounterKey) -> float:
-    """What ``key`` has used, in the unit of ``kind`` (images, or USD for the budget)."""
-    images, cost_micro = await read(conn, key)
-    return images if kind == "user_daily" else micro_to_usd(cost_micro)
-
-
 __all__ = [
     "CounterKey",
     "QuotaExceededError",
@@ -317,8 +246,5 @@ __all__ = [
     "month_start",
     "next_day",
     "next_month",
-    "read",
-    "try_add",
-    "used_for_message",
     "utc_now",
 ]

@@ -2,10 +2,11 @@
 
 Life of a request (each step one database transaction):
 
-1. :meth:`Store.check_and_reserve` (before the job is queued): add the request's ``n`` images and
-   estimated cost to the user's day counter and the workspace's month counter, refusing with
-   :class:`bot.store.quota.QuotaExceededError` when a limit would be passed, and write the
-   request's row as ``queued``. Nothing is written when refused.
+1. :meth:`Store.check_and_reserve` (before the job is queued, when a quota is set): add the
+   request's ``n`` images and estimated cost to the user's day counter and the workspace's month
+   counter, refusing with :class:`bot.store.quota.QuotaExceededError` when a limit would be
+   passed, and write the request's row as ``queued``. Nothing is written when refused.
+   Reservations arriving together share one transaction (group commit).
 2. :meth:`Store.started` (pipeline, before OpenAI is called): ``running``, ``started_at``.
 3. :meth:`Store.record_generation` (pipeline, after OpenAI answered): revised prompts, tokens, and
    the charge brought to the images actually generated.
