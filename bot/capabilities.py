@@ -14,7 +14,6 @@ from bot import messages
 from bot.errors import UserInputError
 
 SIZE_NAMES = ("square", "landscape", "portrait")
-KNOWN_QUALITIES = ("low", "medium", "high", "auto", "standard", "hd")
 KNOWN_BACKGROUNDS = ("transparent", "opaque", "auto")
 _WXH = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 
@@ -40,7 +39,6 @@ class ModelCapabilities:
     backgrounds: tuple[str, ...]
     custom_sizes: bool = False
     responses_tool: bool = True
-    returns_revised_prompt: bool = False
 
 
 _GPT_IMAGE_NAMED = {"square": "1024x1024", "landscape": "1536x1024", "portrait": "1024x1536"}
@@ -77,7 +75,6 @@ CAPABILITIES: dict[str, ModelCapabilities] = {
         qualities=("standard", "hd"),
         backgrounds=(),
         responses_tool=False,
-        returns_revised_prompt=True,
     ),
     "dall-e-2": ModelCapabilities(
         name="dall-e-2",

@@ -23,7 +23,7 @@ class RecentIds:
         """Record ``event_id``; True if it was not seen within the window, False for a repeat."""
         now = time.monotonic()
         while self._seen:
-            oldest, seen_at = next(iter(self._seen.items()))
+            seen_at = next(iter(self._seen.values()))
             if now - seen_at <= self._ttl_s and len(self._seen) < self._max_size:
                 break
             self._seen.popitem(last=False)
