@@ -35,29 +35,22 @@ import asyncio
 import contextlib
 import json
 import math
-import os
-import signal
-import socket
 import sys
 import tempfile
 import time
-from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from slack_sdk.signature import SignatureVerifier
 
+from tests.conftest import BOT_TOKEN, OPENAI_KEY
 from tests.fakes import FakeOpenAI, FakeSlack
-from tests.harness import slash_command_body
+from tests.harness import BotProcess, bot_environment, free_port, sign, slash_command_body
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BOT_TOKEN = "xoxb-bench-0000-benchmarktoken"
-SIGNING_SECRET = "bench0123456789abcdef0123456789ab"
-OPENAI_KEY = "sk-bench-0123456789abcdefghij"
 
 # Targets from issue #4.
 ACK_DEADLINE_S = 3.0
@@ -325,20 +318,6 @@ def percentile(values: list[float], pct: float) -> float:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def sign(body: str, secret: str = SIGNING_SECRET) -> dict[str, str]:
-    """Slack's request signing headers for ``body`` (``v0=`` HMAC-SHA256, current time)."""
-    timestamp = str(int(time.time()))
-    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
-    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature or ""}
-
-
 def command_body(index: int, n: int, response_url: str) -> str:
     """A form-encoded ``/imagine`` slash command as Slack sends it, one user per command."""
     text = f"a lighthouse in a storm, variation {index}"
@@ -374,98 +353,34 @@ class _LoopLag:
             self.max_lag_s = max(self.max_lag_s, time.perf_counter() - asked - self.interval_s)
 
 
-class App:
-    """``python -m bot`` running as a subprocess against the fakes; its output is drained into
-    ``log_tail`` so a chatty app can never block on a full pipe."""
+def app_environment(
+    slack: FakeSlack, openai: FakeOpenAI, args: argparse.Namespace, database_url: str
+) -> dict[str, str]:
+    """The app's environment for this run: the fakes, ``database_url`` and the ``MAX_*``
+    settings of ``args``; with ``--with-quotas``, limits that are never reached."""
+    settings = {
+        "LOG_LEVEL": "WARNING",
+        "MAX_CONCURRENT_JOBS": str(args.max_concurrent_jobs),
+        "MAX_QUEUED_JOBS": str(args.max_queued_jobs),
+        "MAX_PAYLOADS_IN_MEMORY": str(args.max_payloads_in_memory),
+        "MAX_IMAGES": str(max(args.n_per_command, 5)),
+        "SHUTDOWN_GRACE_S": str(SHUTDOWN_GRACE_S),
+    }
+    if args.with_quotas:
+        settings["USER_DAILY_IMAGE_LIMIT"] = str(UNREACHED_IMAGE_LIMIT)
+        settings["MONTHLY_BUDGET_USD"] = str(UNREACHED_BUDGET_USD)
+    return bot_environment(slack, openai.base_url, database_url, free_port(), **settings)
 
-    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
-        self.process = process
-        self.url = f"http://127.0.0.1:{port}"
-        self.log_tail: deque[str] = deque(maxlen=200)
-        self._drain = asyncio.create_task(self._read_output())
 
-    @classmethod
-    async def start(
-        cls, slack: FakeSlack, openai: FakeOpenAI, args: argparse.Namespace, database_url: str
-    ) -> App:
-        """Start the app with the settings of ``args`` and ``database_url``; wait until
-        ``/healthz`` answers 200.
-
-        Raises ``RuntimeError`` (with the app's output) when it exits or is not up in time.
-        """
-        port = free_port()
-        env = {
-            "DATABASE_URL": database_url,
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": os.environ.get("HOME", str(ROOT)),
-            "PYTHONPATH": str(ROOT),
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "OPENAI_API_KEY": OPENAI_KEY,
-            "SLACK_API_URL": slack.base_url,
-            "OPENAI_BASE_URL": openai.base_url,
-            "PORT": str(port),
-            "LOG_LEVEL": "WARNING",
-            "MAX_CONCURRENT_JOBS": str(args.max_concurrent_jobs),
-            "MAX_QUEUED_JOBS": str(args.max_queued_jobs),
-            "MAX_PAYLOADS_IN_MEMORY": str(args.max_payloads_in_memory),
-            "MAX_IMAGES": str(max(args.n_per_command, 5)),
-            "SHUTDOWN_GRACE_S": str(SHUTDOWN_GRACE_S),
-        }
-        if args.with_quotas:
-            env["USER_DAILY_IMAGE_LIMIT"] = str(UNREACHED_IMAGE_LIMIT)
-            env["MONTHLY_BUDGET_USD"] = str(UNREACHED_BUDGET_USD)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            cwd=ROOT,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        app = cls(process, port)
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        async with aiohttp.ClientSession() as session:
-            while time.monotonic() < deadline:
-                if process.returncode is not None:
-                    break
-                with contextlib.suppress(aiohttp.ClientError, OSError):
-                    async with session.get(f"{app.url}/healthz") as response:
-                        if response.status == 200:
-                            return app
-                await asyncio.sleep(0.05)
-        await app.stop()
-        raise RuntimeError("the app did not start:\n" + "\n".join(app.log_tail))
-
-    async def _read_output(self) -> None:
-        assert self.process.stdout is not None
-        async for line in self.process.stdout:
-            self.log_tail.append(line.decode(errors="replace").rstrip())
-
-    async def health(self, session: aiohttp.ClientSession) -> dict[str, Any] | None:
-        """The JSON of ``GET /healthz``, or ``None`` when it cannot be read."""
-        try:
-            async with session.get(
-                f"{self.url}/healthz", timeout=aiohttp.ClientTimeout(total=5)
-            ) as response:
-                return await response.json()  # type: ignore[no-any-return]
-        except (aiohttp.ClientError, OSError, TimeoutError, ValueError):
-            return None
-
-    async def stop(self, grace_s: float = SHUTDOWN_GRACE_S + 15) -> int:
-        """SIGTERM, then wait ``grace_s`` (SIGKILL after that). Returns the exit code."""
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.process.wait(), grace_s)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await asyncio.wait_for(self._drain, 5)
-        assert self.process.returncode is not None
-        return self.process.returncode
+async def read_health(session: aiohttp.ClientSession, app: BotProcess) -> dict[str, Any] | None:
+    """The JSON of the app's ``GET /healthz``, or ``None`` when it cannot be read."""
+    try:
+        async with session.get(
+            f"{app.url}/healthz", timeout=aiohttp.ClientTimeout(total=5)
+        ) as response:
+            return await response.json()  # type: ignore[no-any-return]
+    except (aiohttp.ClientError, OSError, TimeoutError, ValueError):
+        return None
 
 
 # --- the benchmark --------------------------------------------------------------------------
@@ -505,7 +420,7 @@ class _Sampler:
     """While the burst is served: the app's ``VmRSS`` every 100 ms and the jobs running and
     waiting from ``/healthz`` every 250 ms (both recorded in ``report``)."""
 
-    def __init__(self, app: App, probe: aiohttp.ClientSession, report: Report) -> None:
+    def __init__(self, app: BotProcess, probe: aiohttp.ClientSession, report: Report) -> None:
         self._app, self._probe, self._report = app, probe, report
         self.rss_peak_kb = 0
         self._tasks = [asyncio.create_task(self._rss()), asyncio.create_task(self._health())]
@@ -521,7 +436,7 @@ class _Sampler:
     async def _health(self) -> None:
         report = self._report
         while True:
-            health = await self._app.health(self._probe)
+            health = await read_health(self._probe, self._app)
             if health:
                 report.peak_running = max(report.peak_running, int(health.get("running", 0)))
                 report.peak_waiting = max(report.peak_waiting, int(health.get("waiting", 0)))
@@ -537,7 +452,7 @@ class _Sampler:
 
 
 async def _await_delivery(
-    slack: FakeSlack, app: App, report: Report, first_sent: float, timeout_s: float
+    slack: FakeSlack, app: BotProcess, report: Report, first_sent: float, timeout_s: float
 ) -> None:
     """Poll the fake Slack until every image is delivered, every accepted command ended in a
     delivery or an error notice, the app died, or ``timeout_s`` passed."""
@@ -560,7 +475,9 @@ async def _await_delivery(
         await asyncio.sleep(DELIVERY_POLL_INTERVAL_S)
 
 
-async def _measure(slack: FakeSlack, app: App, args: argparse.Namespace, report: Report) -> None:
+async def _measure(
+    slack: FakeSlack, app: BotProcess, args: argparse.Namespace, report: Report
+) -> None:
     """Fire the burst at the running app and fill ``report`` (all but the exit code)."""
     bodies = [
         command_body(i, args.n_per_command, slack.new_response_url()) for i in range(args.commands)
@@ -574,7 +491,7 @@ async def _measure(slack: FakeSlack, app: App, args: argparse.Namespace, report:
             await _await_delivery(slack, app, report, first_sent, args.timeout)
         finally:
             await sampler.stop()
-        health = await app.health(probe)
+        health = await read_health(probe, app)
     if health is not None:
         report.loop_lag_max_ms = float(health["loop_lag_max_ms"])
     report.peak_rss_mb = (read_status_kb(app.process.pid, "VmHWM") or 0) / 1024
@@ -605,12 +522,13 @@ async def run(args: argparse.Namespace) -> Report:
     openai = FakeOpenAI(api_key=OPENAI_KEY, latency_s=args.latency, image_bytes=args.image_bytes)
     try:
         async with slack, openai, _database_url(args.database_url) as database_url:
-            app = await App.start(slack, openai, args, database_url)
+            environment = app_environment(slack, openai, args, database_url)
+            app = await BotProcess.start(environment, keep_lines=200, timeout_s=STARTUP_TIMEOUT_S)
             try:
                 await _measure(slack, app, args, report)
             finally:
-                report.exit_code = await app.stop()
-                report.app_log_tail = list(app.log_tail)
+                report.exit_code = await app.stop(SHUTDOWN_GRACE_S + 15)
+                report.app_log_tail = list(app.lines)
     finally:
         lag_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -3,17 +3,26 @@ API calls answered by :class:`tests.fakes.FakeSlack`, OpenAI mocked with respx."
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import os
+import signal
+import socket
+import sys
 import time
+from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import aiohttp
 from aiohttp.test_utils import TestClient
 from slack_sdk.signature import SignatureVerifier
 
 from bot.services import Services
-from tests.conftest import SIGNING_SECRET
+from tests.conftest import BOT_TOKEN, OPENAI_KEY, SIGNING_SECRET
 from tests.fakes import FakeSlack
 
 
@@ -232,3 +241,109 @@ def modal_defaults(view: dict[str, Any]) -> dict[str, Any]:
             entry = {"type": element["type"], "selected_option": element.get("initial_option")}
         values[block["block_id"]] = {element["action_id"]: entry}
     return values
+
+
+# --- `python -m bot` as a process ---------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def bot_environment(
+    slack: FakeSlack, openai_base_url: str, database_url: str, port: int, **settings: str
+) -> dict[str, str]:
+    """The environment of a ``python -m bot`` pointed at ``slack`` and ``openai_base_url``: the
+    test secrets, ``PORT``, ``DATABASE_URL``, then ``settings`` (environment names) on top."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(ROOT)),
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "OPENAI_API_KEY": OPENAI_KEY,
+        "SLACK_API_URL": slack.base_url,
+        "OPENAI_BASE_URL": openai_base_url,
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        **settings,
+    }
+
+
+class BotProcess:
+    """A running ``python -m bot``. Its output is read all the time into ``lines`` (the last
+    ``keep_lines``, or all), so a chatty app never blocks on a full pipe."""
+
+    def __init__(
+        self, process: asyncio.subprocess.Process, port: int, keep_lines: int | None
+    ) -> None:
+        self.process = process
+        self.url = f"http://127.0.0.1:{port}"
+        self.lines: deque[str] = deque(maxlen=keep_lines)
+        self._drain = asyncio.create_task(self._read_output())
+
+    @classmethod
+    async def start(
+        cls, environment: dict[str, str], *, keep_lines: int | None = None, timeout_s: float = 30
+    ) -> BotProcess:
+        """Start the app with ``environment`` (see :func:`bot_environment`) and wait until
+        ``/healthz`` answers 200. Raises ``RuntimeError`` with the app's output when it exits
+        or is not up within ``timeout_s`` seconds."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=ROOT,
+            env=environment,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        bot = cls(process, int(environment["PORT"]), keep_lines)
+        deadline = time.monotonic() + timeout_s
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < deadline and process.returncode is None:
+                with contextlib.suppress(aiohttp.ClientError, OSError):
+                    async with session.get(f"{bot.url}/healthz") as response:
+                        if response.status == 200:
+                            return bot
+                await asyncio.sleep(0.05)
+        await bot.stop()
+        raise RuntimeError("the app did not start:\n" + bot.output)
+
+    async def _read_output(self) -> None:
+        assert self.process.stdout is not None
+        async for line in self.process.stdout:
+            self.lines.append(line.decode(errors="replace").rstrip())
+
+    @property
+    def output(self) -> str:
+        """What the app printed so far (complete once :meth:`stop` returned)."""
+        return "\n".join(self.lines)
+
+    async def stop(self, grace_s: float = 30) -> int:
+        """SIGTERM (unless it already exited), SIGKILL after ``grace_s`` seconds; returns the
+        exit code once all output is read."""
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), grace_s)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        await asyncio.wait_for(self._drain, 10)
+        assert self.process.returncode is not None
+        return self.process.returncode
+
+    async def command(
+        self, session: aiohttp.ClientSession, text: str, response_url: str
+    ) -> tuple[int, dict[str, Any]]:
+        """Send a signed ``/imagine text``; returns the HTTP status and the ack's JSON."""
+        body = slash_command_body(text, response_url)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+        async with session.post(f"{self.url}/slack/events", data=body, headers=headers) as answer:
+            return answer.status, await answer.json(content_type=None)

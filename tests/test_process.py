@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import socket
-import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,88 +14,29 @@ import aiohttp
 
 from tests.conftest import BOT_TOKEN, OPENAI_KEY, SIGNING_SECRET
 from tests.fakes import FakeOpenAI, FakeSlack
-from tests.harness import sign, slash_command_body
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class BotProcess:
-    """A running ``python -m bot`` and its HTTP address."""
-
-    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
-        self.process = process
-        self.url = f"http://127.0.0.1:{port}"
-
-    async def command(
-        self, session: aiohttp.ClientSession, text: str, response_url: str
-    ) -> tuple[int, dict]:
-        body = slash_command_body(text, response_url)
-        headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
-        async with session.post(f"{self.url}/slack/events", data=body, headers=headers) as response:
-            return response.status, await response.json(content_type=None)
+from tests.harness import BotProcess, bot_environment, free_port
 
 
 @asynccontextmanager
 async def bot_process(
-    slack: FakeSlack, openai: FakeOpenAI, database: Path | None = None, **env: str
+    slack: FakeSlack, openai: FakeOpenAI, database: Path | None = None, **settings: str
 ) -> AsyncIterator[BotProcess]:
-    port = free_port()
+    """``python -m bot`` against the fakes (a fresh SQLite file unless ``database``), DEBUG logs,
+    stopped with SIGTERM at the end."""
     database = database or Path(tempfile.mkdtemp()) / "imagine.db"
-    environment = {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "PATH": os.environ["PATH"],
-        "PYTHONPATH": str(ROOT),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "OPENAI_API_KEY": OPENAI_KEY,
-        "SLACK_API_URL": slack.base_url,
-        "OPENAI_BASE_URL": openai.base_url,
-        "PORT": str(port),
-        "LOG_LEVEL": "DEBUG",
-        **env,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=ROOT,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+    environment = bot_environment(
+        slack,
+        openai.base_url,
+        f"sqlite+aiosqlite:///{database}",
+        free_port(),
+        LOG_LEVEL="DEBUG",
+        **settings,
     )
-    bot = BotProcess(process, port)
+    bot = await BotProcess.start(environment)
     try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(200):
-                try:
-                    async with session.get(f"{bot.url}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    pass
-                if process.returncode is not None:
-                    break
-                await asyncio.sleep(0.05)
         yield bot
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-
-
-async def output_of(bot: BotProcess) -> str:
-    assert bot.process.stdout is not None
-    return (await bot.process.stdout.read()).decode()
+        await bot.stop()
 
 
 async def test_python_m_bot_delivers_an_image_with_the_revised_prompt() -> None:
@@ -116,7 +54,7 @@ async def test_python_m_bot_delivers_an_image_with_the_revised_prompt() -> None:
         assert message.files[0]["filename"].endswith(".png")
         assert slack.calls_to("auth.test")  # the token was checked at start
         assert bot.process.returncode == 0  # SIGTERM → clean exit
-        logs = await output_of(bot)
+        logs = bot.output
         for secret in (BOT_TOKEN, SIGNING_SECRET, OPENAI_KEY):
             assert secret not in logs
 
@@ -202,7 +140,7 @@ async def test_socket_mode_receives_a_command_and_delivers() -> None:
         [message] = [m for m in slack.messages if m.files]
         assert len(message.files) == 2 and "a lighthouse" in message.text
         assert bot.process.returncode == 0
-        assert app_token not in await output_of(bot)
+        assert app_token not in bot.output
 
 
 async def test_a_crashed_job_is_reported_at_the_next_start(tmp_path: Path) -> None:
