@@ -1,7 +1,8 @@
 """Extract the OpenAPI schemas the tests validate against into openai-image-schemas.json.
 
 Run from the repository root: ``python tests/specs/extract_openai.py ../shared/specs/openai-openapi.yaml``.
-It copies ``CreateImageRequest``, ``ImagesResponse``, ``CreateResponse`` and everything they
+It copies ``CreateImageRequest``, ``CreateImageEditRequest``, ``EditImageBodyJsonParam``,
+``ImagesResponse``, ``CreateResponse``, ``ResponseUsage``, ``Error`` and everything they
 reference, unchanged, from OpenAI's OpenAPI document (MIT, Copyright (c) OpenAI).
 """
 
@@ -13,7 +14,15 @@ from pathlib import Path
 
 import yaml
 
-ROOTS = ("CreateImageRequest", "ImagesResponse", "CreateResponse", "Error")
+ROOTS = (
+    "CreateImageRequest",
+    "CreateImageEditRequest",
+    "EditImageBodyJsonParam",
+    "ImagesResponse",
+    "CreateResponse",
+    "ResponseUsage",
+    "Error",
+)
 OUT = Path(__file__).with_name("openai-image-schemas.json")
 
 
