@@ -135,7 +135,8 @@ async def download_input_images(
     """Validate and download Slack ``files`` (event ``files[]`` items) as input images.
 
     ``client`` is the Slack client of the request's workspace: its ``token`` authorizes the
-    downloads and ``files.info``. ``max_bytes`` caps each file (MAX_INPUT_IMAGE_BYTES), checked
+    downloads and ``files.info``. An item without URLs (``check_file_info``, or just
+    ``{"id": "F…"}``, e.g. an earlier result's file) is completed with ``files.info``. ``max_bytes`` caps each file (MAX_INPUT_IMAGE_BYTES), checked
     on the declared ``size`` and again while streaming; ``max_images`` caps the count
     (MAX_INPUT_IMAGES). ``http`` is an optional httpx client (tests; a short-lived one is made
     otherwise). Returns the images in the order given.

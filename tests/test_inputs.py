@@ -219,6 +219,16 @@ async def test_check_file_info_goes_through_files_info() -> None:
     )
 
 
+@respx.mock
+async def test_a_bare_file_id_is_looked_up() -> None:
+    """What a refine's fallback needs: the Slack file id of an earlier result is enough."""
+    full = slack_file("imagine-1.png", "image/png", len(PNG))
+    client = StubClient(infos={full["id"]: full})
+    serve(full, PNG, "image/png")
+    [image] = await download([{"id": full["id"]}], client)
+    assert client.info_calls == [full["id"]] and image.data == PNG
+
+
 @pytest.mark.parametrize(
     ("error", "reason"), [("missing_scope", "no_access"), ("file_not_found", "unavailable")]
 )
