@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app import create_app
 from bot.errors import ConfigError
 from bot.monitor import LoopLagMonitor
+from bot.openai.model_check import check_models
 from bot.recovery import tell_interrupted_at_start, tell_unfinished
 from bot.services import Services, open_services
 from bot.settings import Settings
@@ -134,9 +135,12 @@ async def serve(settings: Settings) -> None:
     ``/healthz`` still on ``$PORT``) when ``SLACK_APP_TOKEN`` is set. On the signal: stop taking
     work, let running jobs finish within ``SHUTDOWN_GRACE_S``, tell the owners of the rest.
 
-    Raises :class:`ConfigError` when Slack rejects the bot token.
+    Raises :class:`ConfigError` when Slack rejects the bot token, or OpenAI the API key or the
+    model (:func:`bot.openai.model_check.check_models`, before anything else is opened).
     """
+    model_notices = await check_models(settings)
     services = await open_services(settings)
+    services.model_notices = model_notices
     bolt = create_app(services)
     await check_slack_token(services)
     monitor = LoopLagMonitor()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 import httpx
@@ -18,6 +18,7 @@ from bot.capabilities import capabilities_for
 from bot.dedup import RecentIds
 from bot.jobs import JobQueue
 from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBackend
+from bot.openai.model_check import ModelNotice
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.store import PriceTable, Store
@@ -31,8 +32,8 @@ SLACK_CONNECTION_RETRIES = 2
 @dataclass
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
-    backend, the job queue, the store (history, quotas, Regenerate keys) and the recent event
-    ids."""
+    backend, the job queue, the store (history, quotas, Regenerate keys), the recent event
+    ids, and the start-up model check's notices (shown to admins on the Home tab)."""
 
     settings: Settings
     slack: AsyncWebClient
@@ -42,6 +43,7 @@ class Services:
     jobs: JobQueue
     store: Store
     recent_events: RecentIds
+    model_notices: list[ModelNotice] = field(default_factory=list)
 
     async def aclose(self) -> None:
         """Close the HTTP connection pools and the database."""
