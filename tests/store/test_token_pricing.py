@@ -61,3 +61,26 @@ def test_prices_json_overrides_per_image_or_per_token() -> None:
     house = PriceTable.from_json(f'{{"house": {{"{INPUT_KEY}": 1, "{OUTPUT_KEY}": 2}}}}')
     assert house.generation_micro("house", "low", "1024x1024", 1, input_tokens=10**6,
                                   output_tokens=10**6) == 3_000_000  # fmt: skip
+
+
+async def test_the_store_charges_gpt_image_2_from_usage(sqlite_url: str) -> None:
+    from tests.store.support import make_generation, make_job, open_store, reserve
+
+    store = await open_store(sqlite_url, model="gpt-image-2", api="responses")
+    try:
+        job = make_job(n=2, quality="high", size="1024x1024")
+        await reserve(store, job)
+        queued = await store.history.record(job.id)
+        assert queued is not None
+        assert queued.cost_usd == pytest.approx(2 * 4160 * OUT_PER_TOKEN, abs=1e-6)
+        await store.history.started(job)
+        # One image came back (the other failed): usage of that one call only.
+        await store.history.record_generation(job, make_generation(job, 1, tokens=(50, 4160)))
+        await store.history.finished(job, outcome="partial", error=None)
+        record = await store.history.record(job.id)
+        assert record is not None and record.images == 1
+        assert record.cost_usd == pytest.approx(50 * IN_PER_TOKEN + 4160 * OUT_PER_TOKEN, abs=1e-6)
+        usage = await store.reports.usage("T1", "U1")
+        assert usage.today.cost_usd == pytest.approx(record.cost_usd)
+    finally:
+        await store.close()
