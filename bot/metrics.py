@@ -5,25 +5,20 @@ One :class:`Metrics` is built per app in :func:`bot.services.build_services`, on
 ``CollectorRegistry`` of its own (not the library's global default), so two apps in one process
 (the tests) never share counts. Code that records something receives the ``Metrics`` object:
 
-=========================================  =========  =====================  ========================
-name                                       type       labels                 what
-=========================================  =========  =====================  ========================
-``imagine_requests_total``                 counter    ``source``,            requests by where they
-                                                      ``outcome``            came from and how they
-                                                                             ended (:func:`outcome_of`)
-``imagine_queue_jobs``                     gauge      ``state``              jobs ``running`` and
-                                                                             ``waiting`` in the queue
-``imagine_waiting_for_capacity``           gauge                             jobs held until OpenAI
-                                                                             has capacity again
-``imagine_openai_429_total``               counter    ``code``               429 answers from OpenAI,
-                                                                             by error code
-``imagine_job_duration_seconds``           histogram  ``model``,             from acceptance to the
-                                                      ``quality``            job's end
-``imagine_openai_request_duration_seconds`` histogram ``model``,             one HTTP call to OpenAI
-                                                      ``quality``            (answers and errors)
-``imagine_estimated_spend_usd_total``      counter    ``model``              estimated USD of the
-                                                                             images delivered
-=========================================  =========  =====================  ========================
+- ``imagine_requests_total{source, outcome}`` (counter): requests by where they came from and
+  how they ended (:func:`outcome_of`; ``refused_quota``, ``refused_queue_full``,
+  ``refused_shutting_down`` when refused at the ack);
+- ``imagine_queue_jobs{state}`` (gauge): jobs ``running`` and ``waiting`` in the queue, read at
+  each scrape;
+- ``imagine_waiting_for_capacity`` (gauge): jobs held until OpenAI has capacity again;
+- ``imagine_openai_429_total{code}`` (counter): 429 answers from OpenAI by error code
+  (``rate_limit_exceeded``, ``insufficient_quota``, …);
+- ``imagine_job_duration_seconds{model, quality}`` (histogram): from a job's acceptance to its
+  end;
+- ``imagine_openai_request_duration_seconds{model, quality}`` (histogram): one HTTP call to
+  OpenAI, to its answer's headers or its failure;
+- ``imagine_estimated_spend_usd_total{model}`` (counter): estimated USD of the images delivered
+  (:mod:`bot.store.pricing`, not OpenAI's invoice).
 
 Plus the library's ``process_*`` metrics (CPU, resident memory, open files) on Linux.
 Sources are the job sources of :mod:`bot.jobs` (``command``, ``modal``, ``shortcut:slide``, …);
@@ -33,6 +28,7 @@ quality is the requested one (``low``, ``medium``, ``high``, ``auto``, DALL·E's
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
@@ -40,7 +36,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Proc
 # Image generation takes seconds at low quality and up to about 2 minutes at high (platform.md).
 OPENAI_BUCKETS_S = (0.25, 0.5, 1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 180)
 JOB_BUCKETS_S = (0.5, 1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 900)
-_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+_ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_WORD = re.compile(r"([a-z\d])([A-Z])")
 
 
 def outcome_of(outcome: str) -> str:
@@ -49,7 +46,8 @@ def outcome_of(outcome: str) -> str:
     ``moderation_blocked``), so the label set stays small and stable."""
     if not outcome[:1].isupper():
         return outcome
-    return _CAMEL.sub("_", outcome.removesuffix("Error")).lower() or "error"
+    name = outcome.removesuffix("Error") or "error"
+    return _WORD.sub(r"\1_\2", _ACRONYM.sub(r"\1_\2", name)).lower()
 
 
 class Metrics:
@@ -105,3 +103,17 @@ class Metrics:
         """Read the queue's ``running`` and ``waiting`` counts at each scrape."""
         self.queue_jobs.labels("running").set_function(running)
         self.queue_jobs.labels("waiting").set_function(waiting)
+
+    def job_done(
+        self, source: str, model: str, quality: str, outcome: str, accepted_at: float
+    ) -> None:
+        """Count a finished job by ``source`` and :func:`outcome_of` ``outcome``, and time it
+        from ``accepted_at`` (``time.monotonic()`` when it was accepted) to now."""
+        self.requests.labels(source, outcome_of(outcome)).inc()
+        elapsed = time.monotonic() - accepted_at
+        self.job_seconds.labels(model, quality).observe(elapsed)
+
+    def refused(self, source: str, reason: str) -> None:
+        """Count a request refused at the ack: ``reason`` is ``quota``, ``queue_full`` or
+        ``shutting_down`` (outcome ``refused_<reason>``)."""
+        self.requests.labels(source, f"refused_{reason}").inc()
