@@ -165,11 +165,16 @@ class ResponsesBackend:
         return await gather_images([lambda: self.call(body, request.prompt, on_answer)] * request.n)
 
     async def call(
-        self, body: dict[str, Any] | bytes, prompt: str, on_answer: OnAnswer | None
+        self,
+        body: dict[str, Any] | bytes,
+        prompt: str,
+        on_answer: OnAnswer | None,
+        labels: tuple[str, str] | None = None,
     ) -> Generation:
-        """One ``POST /responses`` with ``body`` (a dict, or JSON already encoded) and its
-        parsed answer: one image, with the response's id."""
-        raw = await self._client.post("responses", body, on_answer=on_answer)
+        """One ``POST /responses`` with ``body`` (a dict, or JSON already encoded, then named in
+        the metrics by ``labels``: image model, quality) and its parsed answer: one image, with
+        the response's id."""
+        raw = await self._client.post("responses", body, on_answer=on_answer, labels=labels)
         return await asyncio.to_thread(self._parse, raw, prompt)
 
     @staticmethod

@@ -26,6 +26,7 @@ from tenacity import (
 )
 
 from bot import errors
+from bot.metrics import Metrics
 from bot.openai.models import ErrorEnvelope
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,16 @@ def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) ->
     return errors.BadRequestError(message, **fields)
 
 
+def call_labels(body: dict[str, Any]) -> tuple[str, str]:
+    """The image model and quality of a request body, for metrics: the ``image_generation``
+    tool's (Responses API) or the body's own (Images API); ``""`` when not given."""
+    tools = body.get("tools")
+    for tool in tools if isinstance(tools, list) else []:
+        if isinstance(tool, dict) and tool.get("type") == "image_generation":
+            return str(tool.get("model", "")), str(tool.get("quality", ""))
+    return str(body.get("model", "")), str(body.get("quality", ""))
+
+
 def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, errors.OpenAIError) and exc.retryable
 
@@ -124,7 +135,9 @@ class OpenAIClient:
 
     ``timeout_s`` bounds one request (read and write), ``connect_timeout_s`` opening the
     connection; ``max_retries`` extra attempts are made for retryable failures (``sleep`` waits
-    between them; tests pass a recorder). Raises a
+    between them; tests pass a recorder). ``metrics``, when given, times every HTTP call
+    (``imagine_openai_request_duration_seconds``, by the image model and quality in the body)
+    and counts 429 answers by code. Raises a
     :class:`bot.errors.OpenAIError` subclass; the API key is only ever in the Authorization
     header, never in a message or log line.
     """
@@ -141,8 +154,10 @@ class OpenAIClient:
         max_download_bytes: int = 50_000_000,
         http: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        metrics: Metrics | None = None,
     ) -> None:
         self._sleep = sleep
+        self._metrics = metrics
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
         self._max_retries = max_retries
@@ -166,20 +181,28 @@ class OpenAIClient:
         return backoff(state)
 
     async def post(
-        self, path: str, body: dict[str, Any] | bytes, *, on_answer: OnAnswer | None = None
+        self,
+        path: str,
+        body: dict[str, Any] | bytes,
+        *,
+        on_answer: OnAnswer | None = None,
+        labels: tuple[str, str] | None = None,
     ) -> bytes:
         """POST ``body`` as JSON to ``{base_url}/{path}``, with retries; return the 2xx body.
 
         ``body`` is a dict, or JSON already encoded (bytes), so that one large body (input images
-        as data URLs) can be shared by concurrent calls without being encoded again.
+        as data URLs) can be shared by concurrent calls without being encoded again; ``labels``
+        (image model, quality) then name it in the metrics (read from a dict body otherwise).
         ``on_answer`` is awaited once a 2xx answer's headers have arrived and before its body is
         read, so a caller can bound how many large bodies are in memory at once.
         """
         if isinstance(body, bytes):
             request = {"content": body, "headers": {"Content-Type": "application/json"}}
+            labels = labels or ("", "")
         else:
             request = {"json": body}
-        return await self._with_retries(path, request, on_answer)
+            labels = labels or call_labels(body)
+        return await self._with_retries(path, request, labels, on_answer)
 
     async def post_multipart(
         self,
@@ -193,10 +216,15 @@ class OpenAIClient:
         e.g. ``("image[]", ("logo.png", data, "image/png"))``) to ``{base_url}/{path}``, with the
         same retries, error mapping and ``on_answer`` as :meth:`post`. The bytes are never logged.
         """
-        return await self._with_retries(path, {"data": fields, "files": files}, on_answer)
+        request = {"data": fields, "files": files}
+        return await self._with_retries(path, request, call_labels(fields), on_answer)
 
     async def _with_retries(
-        self, path: str, request: dict[str, Any], on_answer: OnAnswer | None
+        self,
+        path: str,
+        request: dict[str, Any],
+        labels: tuple[str, str],
+        on_answer: OnAnswer | None,
     ) -> bytes:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_retries + 1),
@@ -208,7 +236,7 @@ class OpenAIClient:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._post_once(path, request, on_answer)
+                return await self._post_once(path, request, labels, on_answer)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     @staticmethod
@@ -222,7 +250,11 @@ class OpenAIClient:
         )
 
     async def _post_once(
-        self, path: str, request: dict[str, Any], on_answer: OnAnswer | None
+        self,
+        path: str,
+        request: dict[str, Any],
+        labels: tuple[str, str],
+        on_answer: OnAnswer | None,
     ) -> bytes:
         url = f"{self._base_url}/{path.lstrip('/')}"
         headers = {
@@ -230,24 +262,43 @@ class OpenAIClient:
             "Authorization": f"Bearer {self._api_key.get_secret_value()}",
         }
         body = {k: v for k, v in request.items() if k != "headers"}
+        started = time.monotonic()
+        answered = False
         try:
             async with self._http.stream("POST", url, headers=headers, **body) as response:
+                answered = True
+                self._observe(labels, started)
                 if response.status_code >= 400:
                     content = await response.aread()
-                    raise error_from_response(response.status_code, content, response.headers)
+                    error = error_from_response(response.status_code, content, response.headers)
+                    if self._metrics is not None and response.status_code == 429:
+                        self._metrics.openai_429.labels(error.code or error.type or "").inc()
+                    raise error
                 if on_answer is not None:
                     await on_answer()
                 # Not response.aread(): that keeps the body on the Response object, which sits
                 # in reference cycles and so outlives the call until the garbage collector runs.
                 return b"".join([chunk async for chunk in response.aiter_bytes()])
         except httpx.TimeoutException as exc:
+            if not answered:
+                self._observe(labels, started)
             raise errors.APITimeoutError(
                 f"OpenAI request timed out ({type(exc).__name__})"
             ) from None
         except httpx.TransportError as exc:
+            if not answered:
+                self._observe(labels, started)
             raise errors.APIConnectionError(
                 f"could not reach OpenAI ({type(exc).__name__})"
             ) from None
+
+    def _observe(self, labels: tuple[str, str], started: float) -> None:
+        """Record one call's time to its answer's headers (or to its failure); ``labels`` are
+        the image model and quality."""
+        if self._metrics is not None:
+            model, quality = labels
+            elapsed = time.monotonic() - started
+            self._metrics.openai_seconds.labels(model, quality).observe(elapsed)
 
     async def download_image(self, url: str) -> tuple[bytes, str]:
         """GET an image URL (compatible servers that still answer with ``url``).

@@ -172,7 +172,8 @@ async def responses_edit(
             except errors.PreviousResponseNotFoundError:
                 if inputs.images is None:
                     raise
-        return await backend.call(await fallback.get(), request.prompt, on_answer)
+        labels = (backend.caps.name, request.quality)
+        return await backend.call(await fallback.get(), request.prompt, on_answer, labels)
 
     try:
         return await gather_images([_mark_edit(one)] * request.n)

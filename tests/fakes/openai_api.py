@@ -49,6 +49,7 @@ from tests.fakes.openai_endpoints import (
     responses_payload,
 )
 from tests.fakes.openai_inputs import SeenImage, edit_json, edit_multipart
+from tests.fakes.openai_models import add_model_routes
 from tests.fakes.openai_rules import MODELS, RETIRED_MODELS, ModelSpec, OpenAIError
 
 # Per-request storage keys (web.RequestKey where aiohttp has it, plain strings before 3.12).
@@ -103,7 +104,9 @@ class FakeOpenAI(LocalServer):
     Attributes: ``requests`` (:class:`OpenAIRequest` list, every request incl. refused ones),
     ``stored`` (response id -> :class:`StoredResponse`: responses made with ``store`` true, which
     ``previous_response_id`` can continue; unknown ids get 400 ``previous_response_not_found``),
-    ``latency_s``, ``image_bytes``, ``url_mode``, ``revise`` (all changeable while running).
+    ``latency_s``, ``image_bytes``, ``url_mode``, ``revise``, ``shutdown_dates`` (model ->
+    ``YYYY-MM-DD`` for ``GET /v1/models/{id}``, :mod:`tests.fakes.openai_models`), all
+    changeable while running.
     Methods: :meth:`fail_next`, :meth:`forget`, :meth:`requests_to`, :meth:`wait_for`.
     """
 
@@ -131,12 +134,14 @@ class FakeOpenAI(LocalServer):
         self.faults: FaultQueue[OpenAIFault] = FaultQueue()
         self._ids = itertools.count(1)
         self._files: dict[str, tuple[int, int, int | None]] = {}  # url id -> make_png arguments
+        self.shutdown_dates: dict[str, str] = {}  # GET /v1/models/{id}: model -> YYYY-MM-DD
         self.app.middlewares.append(self._middleware)
         self.app.on_response_prepare.append(add_request_id)
         self.app.router.add_post("/v1/responses", self._responses)
         self.app.router.add_post("/v1/images/generations", self._images)
         self.app.router.add_post("/v1/images/edits", self._edits)
         self.app.router.add_get("/v1/files/{file_id}.png", self._file)
+        add_model_routes(self)
 
     @property
     def base_url(self) -> str:
