@@ -104,9 +104,7 @@ def public_url(url: str) -> str:
 
 def _targets(settings: Settings) -> list[_Target]:
     caps = capabilities_for(settings.image_model)
-    targets = [
-        _Target("IMAGE_MODEL", settings.image_model, caps.shutdown_date, caps.replacement)
-    ]
+    targets = [_Target("IMAGE_MODEL", settings.image_model, caps.shutdown_date, caps.replacement)]
     if settings.image_api == "responses":
         targets.append(_Target("RESPONSES_MODEL", settings.responses_model, None, None))
     return targets
