@@ -2,7 +2,8 @@
 
 Run from the repository root: ``python tests/specs/extract_openai.py ../shared/specs/openai-openapi.yaml``.
 It copies ``CreateImageRequest``, ``ImagesResponse``, ``CreateResponse``, ``Error``, ``Model``
-and everything they reference, unchanged, from OpenAI's OpenAPI document (MIT, Copyright (c) OpenAI).
+and everything they reference, unchanged, from OpenAI's OpenAPI document (MIT, Copyright (c)
+OpenAI).
 """
 
 from __future__ import annotations
