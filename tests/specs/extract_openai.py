@@ -2,8 +2,8 @@
 
 Run from the repository root: ``python tests/specs/extract_openai.py ../shared/specs/openai-openapi.yaml``.
 It copies ``CreateImageRequest``, ``CreateImageEditRequest``, ``EditImageBodyJsonParam``,
-``ImagesResponse``, ``CreateResponse``, ``ResponseUsage``, ``Error`` and everything they
-reference, unchanged, from OpenAI's OpenAPI document (MIT, Copyright (c) OpenAI).
+``ImagesResponse``, ``CreateResponse``, ``ResponseUsage``, ``Error``, ``Model`` and everything
+they reference, unchanged, from OpenAI's OpenAPI document (MIT, Copyright (c) OpenAI).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ ROOTS = (
     "CreateResponse",
     "ResponseUsage",
     "Error",
+    "Model",
 )
 OUT = Path(__file__).with_name("openai-image-schemas.json")
 
