@@ -20,7 +20,9 @@ from bot.jobs import JobQueue
 from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBackend
 from bot.pipeline import Pipeline
 from bot.settings import Settings
-from bot.store import PriceTable, Store
+from bot.store import PriceTable, Store, WorkspaceSettingsStore
+from bot.workspace.admins import AdminCheck
+from bot.workspace.resolver import SettingsResolver
 
 SLACK_TIMEOUT_S = 30
 SLACK_RATE_LIMIT_RETRIES = 3
@@ -31,8 +33,11 @@ SLACK_CONNECTION_RETRIES = 2
 @dataclass
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
-    backend, the job queue, the store (history, quotas, Regenerate keys) and the recent event
-    ids."""
+    backend, the job queue, the store (history, quotas, Regenerate keys), the recent event
+    ids, the per-workspace settings (``workspaces``) and the admin check (``admins``).
+
+    ``settings`` are the environment's; a request's own are :meth:`settings_for` its
+    workspace."""
 
     settings: Settings
     slack: AsyncWebClient
@@ -42,6 +47,14 @@ class Services:
     jobs: JobQueue
     store: Store
     recent_events: RecentIds
+    workspaces: SettingsResolver
+    admins: AdminCheck
+
+    async def settings_for(self, team_id: str | None, enterprise_id: str | None = None) -> Settings:
+        """The effective settings of a request from ``team_id`` (``enterprise_id`` on
+        Enterprise Grid): the environment's, with the organisation's and then the workspace's
+        overrides from the database on top (:mod:`bot.workspace.resolver`)."""
+        return await self.workspaces.settings_for(team_id, enterprise_id)
 
     async def aclose(self) -> None:
         """Close the HTTP connection pools and the database."""
@@ -141,4 +154,10 @@ def build_services(
         jobs=jobs,
         store=store,
         recent_events=RecentIds(),
+        workspaces=SettingsResolver(
+            settings,
+            WorkspaceSettingsStore(store.engine),
+            ttl_s=settings.workspace_settings_cache_s,
+        ),
+        admins=AdminCheck(ttl_s=settings.workspace_admin_cache_s),
     )
