@@ -27,7 +27,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.capabilities import capabilities_for, check_quality, resolve_size
 from bot.errors import ConfigError, UserInputError
 
-CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,31}")  # public (C…) and private (G… on old workspaces)
+CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{1,31}")  # public (C…) and private (G… on old workspaces)
 DEFAULT_SLIDE_FRAME = (
     "A clean, presentation-ready illustration for a slide. Leave calm, uncluttered space for a "
     "title. Do not draw any text, letters or logos in the image unless the text is in quotes "
