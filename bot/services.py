@@ -20,7 +20,7 @@ from bot.jobs import JobQueue
 from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBackend
 from bot.pipeline import Pipeline
 from bot.settings import Settings
-from bot.store import PriceTable, Store, WorkspaceSettingsStore
+from bot.store import PriceTable, Store
 from bot.workspace.admins import AdminCheck
 from bot.workspace.resolver import SettingsResolver
 
@@ -134,11 +134,11 @@ def build_services(
     pipeline = Pipeline(
         slack=slack,
         backend=backend,
-        regenerate=store,
+        regenerate=store.regenerate,
         model=caps.name,
         job_timeout_s=settings.job_timeout_s,
         payload_slots=asyncio.Semaphore(settings.max_payloads_in_memory),
-        recorder=store,
+        recorder=store.history,
     )
     jobs = JobQueue(
         pipeline.run,
@@ -156,7 +156,7 @@ def build_services(
         recent_events=RecentIds(),
         workspaces=SettingsResolver(
             settings,
-            WorkspaceSettingsStore(store.engine),
+            store.workspace_settings,
             ttl_s=settings.workspace_settings_cache_s,
         ),
         admins=AdminCheck(ttl_s=settings.workspace_admin_cache_s),

@@ -83,10 +83,12 @@ async def usage_reply(
     daily limit."""
     exempt = user_id in settings.admin_user_ids
     is_admin = exempt if is_admin is None else is_admin
-    usage = await store.usage(team_id, user_id, now=now)
+    usage = await store.reports.usage(team_id, user_id, now=now)
     team = None
     if is_admin:
-        team = await store.team_usage(team_id, now=now, budget_usd=settings.monthly_budget_usd)
+        team = await store.reports.team_usage(
+            team_id, now=now, budget_usd=settings.monthly_budget_usd
+        )
     return usage_text(
         usage, daily_limit=settings.user_daily_image_limit, is_admin=exempt, team=team
     )

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from bot.settings import Settings
-from bot.store import Store, WorkspaceSettingsStore
+from bot.store import Store
 from bot.workspace.admins import AdminCheck
 from bot.workspace.resolver import SettingsResolver
 
@@ -16,7 +16,7 @@ def listener_services(store: Store, settings: Settings, **more: Any) -> SimpleNa
     """``store``, ``settings``, ``workspaces`` (no cache), ``admins`` (no cache) and
     ``settings_for``, plus ``more``: what the Home tab and settings listeners read from
     ``context["imagine"]``."""
-    workspaces = SettingsResolver(settings, WorkspaceSettingsStore(store.engine), ttl_s=0)
+    workspaces = SettingsResolver(settings, store.workspace_settings, ttl_s=0)
     return SimpleNamespace(
         store=store,
         settings=settings,
