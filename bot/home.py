@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.messages import plural, slack_date, usd
+from bot.messages import home_model_notice, plural, slack_date, usd
 from bot.settings import Settings
 from bot.slack_text import escape_mrkdwn
 from bot.store import HistoryItem, Store, TeamUsage, UserUsage
@@ -86,11 +86,13 @@ def build_home_view(
     is_admin: bool,
     team: TeamUsage | None = None,
     admin_blocks: Sequence[Block] = (),
+    notices: Sequence[str] = (),
 ) -> View:
     """The Home tab: intro, the user's usage, their recent generations (newest first) and,
-    when ``team`` is given (admins), the workspace summary, then ``admin_blocks`` (the
-    workspace's settings, :mod:`bot.workspace.home_section`). ``is_admin`` here means exempt
-    from the daily limit (ADMIN_USER_IDS)."""
+    when ``team`` is given (admins), the workspace summary, after the model ``notices``
+    (plain sentences, e.g. a model's shutdown date), then ``admin_blocks`` (the workspace's
+    settings, :mod:`bot.workspace.home_section`). ``is_admin`` here means exempt from the daily
+    limit (ADMIN_USER_IDS)."""
     blocks: list[Block] = [
         HeaderBlock(text="Imagine"),
         SectionBlock(text=MarkdownTextObject(text=INTRO)),
@@ -107,6 +109,10 @@ def build_home_view(
         blocks += [
             DividerBlock(),
             HeaderBlock(text="Workspace (admins only)"),
+            *(
+                SectionBlock(text=MarkdownTextObject(text=home_model_notice(notice)))
+                for notice in notices
+            ),
             SectionBlock(text=MarkdownTextObject(text=team_usage_text(team))),
         ]
     blocks += admin_blocks
@@ -122,11 +128,13 @@ async def home_view(
     now: datetime | None = None,
     is_admin: bool | None = None,
     admin_blocks: Sequence[Block] = (),
+    notices: Sequence[str] = (),
 ) -> View:
     """Read the store and build :func:`build_home_view` for ``user_id`` in ``team_id`` with the
     workspace's effective ``settings``. Admins (``is_admin``; by default ADMIN_USER_IDS) also
-    see the workspace's month with its monthly budget, and ``admin_blocks``; only ADMIN_USER_IDS
-    are exempt from the daily limit."""
+    see the workspace's month with its monthly budget, ``notices`` (the start-up model check's,
+    :class:`bot.openai.model_check.ModelNotice` texts) and ``admin_blocks``; only
+    ADMIN_USER_IDS are exempt from the daily limit."""
     exempt = user_id in settings.admin_user_ids
     is_admin = exempt if is_admin is None else is_admin
     usage = await store.reports.usage(team_id, user_id, now=now)
@@ -143,4 +151,5 @@ async def home_view(
         is_admin=exempt,
         team=team,
         admin_blocks=admin_blocks if is_admin else (),
+        notices=notices,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 import httpx
@@ -17,7 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.capabilities import capabilities_for
 from bot.dedup import RecentIds
 from bot.jobs import JobQueue
+from bot.metrics import Metrics
 from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBackend
+from bot.openai.model_check import ModelNotice
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.store import PriceTable, Store
@@ -34,7 +36,9 @@ SLACK_CONNECTION_RETRIES = 2
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
     backend, the job queue, the store (history, quotas, Regenerate keys), the recent event
-    ids, the per-workspace settings (``workspaces``) and the admin check (``admins``).
+    ids, the per-workspace settings (``workspaces``) and the admin check (``admins``), the
+    app's Prometheus metrics (``GET /metrics``), and the start-up model check's notices (shown
+    to admins on the Home tab).
 
     ``settings`` are the environment's; a request's own are :meth:`settings_for` its
     workspace."""
@@ -49,6 +53,8 @@ class Services:
     recent_events: RecentIds
     workspaces: SettingsResolver
     admins: AdminCheck
+    metrics: Metrics = field(default_factory=Metrics)
+    model_notices: list[ModelNotice] = field(default_factory=list)
 
     async def settings_for(self, team_id: str | None, enterprise_id: str | None = None) -> Settings:
         """The effective settings of a request from ``team_id`` (``enterprise_id`` on
@@ -113,6 +119,7 @@ def build_services(
     """Build :class:`Services` around an open ``store``. Must be called inside a running event
     loop (the job queue creates asyncio tasks)."""
     slack = slack or slack_client(settings)
+    metrics = Metrics()
     openai = OpenAIClient(
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
@@ -122,6 +129,7 @@ def build_services(
         max_backoff_s=settings.openai_max_backoff_s,
         max_download_bytes=settings.max_image_download_bytes,
         http=http,
+        metrics=metrics,
     )
     caps = capabilities_for(settings.image_model)
     backend: ImageBackend
@@ -139,12 +147,15 @@ def build_services(
         job_timeout_s=settings.job_timeout_s,
         payload_slots=asyncio.Semaphore(settings.max_payloads_in_memory),
         recorder=store.history,
+        metrics=metrics,
+        prices=PriceTable.from_json(settings.prices_json),
     )
     jobs = JobQueue(
         pipeline.run,
         max_running=settings.max_concurrent_jobs,
         max_waiting=settings.max_queued_jobs,
     )
+    metrics.watch_queue(lambda: jobs.running, lambda: jobs.waiting)
     return Services(
         settings=settings,
         slack=slack,
@@ -160,4 +171,5 @@ def build_services(
             ttl_s=settings.workspace_settings_cache_s,
         ),
         admins=AdminCheck(ttl_s=settings.workspace_admin_cache_s),
+        metrics=metrics,
     )

@@ -65,8 +65,10 @@ async def enqueue(
         enterprise_id = getattr(destination, "enterprise_id", None)
         settings = await services.settings_for(destination.team_id, enterprise_id)
     if not services.jobs.accepting:
+        services.metrics.refused(job.source, "shutting_down")
         return None, messages.SHUTTING_DOWN
     if refusal := channel_refusal(settings, job.destination.channel_id):
+        services.metrics.refused(job.source, "channel")
         return None, refusal
     quotas = settings.user_daily_image_limit is not None or settings.monthly_budget_usd is not None
     if quotas:
@@ -78,6 +80,7 @@ async def enqueue(
                 admin_user_ids=frozenset(settings.admin_user_ids),
             )
         except QuotaExceededError as exc:
+            services.metrics.refused(job.source, "quota")
             return None, exc.text
     try:
         position = services.jobs.submit(job)
@@ -85,5 +88,6 @@ async def enqueue(
         if quotas:
             await services.store.reservations.release(job)
         full = isinstance(exc, QueueFullError)
+        services.metrics.refused(job.source, "queue_full" if full else "shutting_down")
         return None, messages.QUEUE_FULL if full else messages.SHUTTING_DOWN
     return position, messages.generating(job.request.n, position)

@@ -194,7 +194,7 @@ class FakeClient:
 
 
 def _context(store: Store, settings: Settings) -> dict[str, Any]:
-    return {"imagine": listener_services(store, settings), "team_id": "T1"}
+    return {"imagine": listener_services(store, settings, model_notices=[]), "team_id": "T1"}
 
 
 async def test_app_home_opened_publishes_the_users_home_tab(

@@ -64,6 +64,7 @@ async def publish_home(
         user_id=user_id,
         is_admin=is_admin,
         admin_blocks=admin_blocks,
+        notices=[notice.text for notice in services.model_notices],
     )
     try:
         await client.views_publish(user_id=user_id, view=view)
