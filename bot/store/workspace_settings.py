@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.quota import as_utc
@@ -86,18 +87,26 @@ class WorkspaceSettingsStore:
             return None
         now = as_utc(now)
         async with self._engine.begin() as conn:
+            # Create the row if missing, then lock it: concurrent first saves of one scope
+            # queue on the lock instead of both inserting (PostgreSQL); SQLite's BEGIN
+            # IMMEDIATE already excludes other writers.
+            dialect_insert = (
+                postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+            )
+            await conn.execute(
+                dialect_insert(S)
+                .values(scope=scope, overrides={}, updated_at=now, updated_by=user_id)
+                .on_conflict_do_nothing(index_elements=[S.c.scope])
+            )
             row = (
                 await conn.execute(
                     select(S.c.overrides).where(S.c.scope == scope).with_for_update()
                 )
-            ).first()
-            merged = dict(row.overrides or {}) if row else {}
+            ).one()
+            merged = dict(row.overrides or {})
             merged.update({name: new for name, (_, new) in changes.items()})
             values = {"overrides": merged, "updated_at": now, "updated_by": user_id}
-            if row is None:
-                await conn.execute(insert(S).values(scope=scope, **values))
-            else:
-                await conn.execute(update(S).where(S.c.scope == scope).values(**values))
+            await conn.execute(update(S).where(S.c.scope == scope).values(**values))
             recorded = {name: [old, new] for name, (old, new) in changes.items()}
             await conn.execute(
                 insert(H).values(scope=scope, user_id=user_id, changed_at=now, changes=recorded)
