@@ -10,6 +10,7 @@ no extra scope (Slack "Building an App Home"); the admin check needs ``users:rea
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
@@ -64,7 +65,7 @@ async def publish_home(
         user_id=user_id,
         is_admin=is_admin,
         admin_blocks=admin_blocks,
-        notices=[notice.text for notice in services.model_notices],
+        notices=[notice.text_on(datetime.now(UTC).date()) for notice in services.model_notices],
     )
     try:
         await client.views_publish(user_id=user_id, view=view)
