@@ -27,6 +27,7 @@ from tenacity import (
 
 from bot import errors
 from bot.openai.models import ErrorEnvelope
+from bot.openai.pacing import Admission, Pacer, current_ticket
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 INITIAL_BACKOFF_S = 0.5
 MAX_RETRY_AFTER_S = 60.0
 MAX_ERROR_BODY_BYTES = 64_000
+MAX_RATE_LIMIT_REQUEUES = 50  # paced calls re-queued after 429s before it counts as a retry
 
 MODERATION_CODES = frozenset({"moderation_blocked", "content_policy_violation"})
 MODERATION_TYPES = frozenset({"image_generation_user_error"})
@@ -110,6 +112,12 @@ def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) ->
     return errors.BadRequestError(message, **fields)
 
 
+def _images_in(body: dict[str, Any]) -> int:
+    """Images a call makes: its ``n`` (Images API), else 1 (Responses: one per call)."""
+    n = body.get("n")
+    return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 1
+
+
 def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, errors.OpenAIError) and exc.retryable
 
@@ -136,8 +144,10 @@ class OpenAIClient:
         max_download_bytes: int = 50_000_000,
         http: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        pacer: Pacer | None = None,
     ) -> None:
         self._sleep = sleep
+        self.pacer = pacer
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
         self._max_retries = max_retries
@@ -161,13 +171,23 @@ class OpenAIClient:
         return backoff(state)
 
     async def post(
-        self, path: str, body: dict[str, Any], *, on_answer: OnAnswer | None = None
+        self,
+        path: str,
+        body: dict[str, Any],
+        *,
+        on_answer: OnAnswer | None = None,
+        images: int | None = None,
     ) -> bytes:
         """POST ``body`` as JSON to ``{base_url}/{path}``, with retries; return the 2xx body.
 
         ``on_answer`` is awaited once a 2xx answer's headers have arrived and before its body is
-        read, so a caller can bound how many large bodies are in memory at once.
+        read, so a caller can bound how many large bodies are in memory at once. With a
+        :class:`bot.openai.pacing.Pacer`, every attempt is admitted by it first (``images``: the
+        images the call makes, default ``body["n"]`` or 1), its answers' headers teach it, and a
+        429 ``rate_limit_exceeded`` goes back in its line without using a retry. Raises
+        :class:`bot.errors.CapacityWaitError` when the job waited MAX_WAIT_S for capacity.
         """
+        count = images if images is not None else _images_in(body)
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_retries + 1),
             wait=self._wait,
@@ -178,7 +198,7 @@ class OpenAIClient:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._post_once(path, body, on_answer)
+                return await self._paced(path, body, on_answer, count)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     @staticmethod
@@ -191,13 +211,42 @@ class OpenAIClient:
             exc,
         )
 
+    async def _paced(
+        self, path: str, body: dict[str, Any], on_answer: OnAnswer | None, images: int
+    ) -> bytes:
+        """One attempt, admitted by the pacer; rate-limited answers wait in its line again."""
+        if self.pacer is None:
+            return await self._post_once(path, body, on_answer)
+        requeued = 0
+        while True:
+            admission = await self.pacer.admit(images)
+            ticket = current_ticket.get()
+            try:
+                return await self._post_once(path, body, on_answer, admission)
+            except errors.RateLimitError as exc:
+                self.pacer.rate_limited_by(exc)
+                requeued += 1
+                if requeued > MAX_RATE_LIMIT_REQUEUES:
+                    raise
+            finally:
+                if ticket is not None:
+                    ticket.call_ended()
+
     async def _post_once(
-        self, path: str, body: dict[str, Any], on_answer: OnAnswer | None
+        self,
+        path: str,
+        body: dict[str, Any],
+        on_answer: OnAnswer | None,
+        admission: Admission | None = None,
     ) -> bytes:
         url = f"{self._base_url}/{path.lstrip('/')}"
         headers = {"Authorization": f"Bearer {self._api_key.get_secret_value()}"}
+        answered = False
         try:
             async with self._http.stream("POST", url, json=body, headers=headers) as response:
+                answered = True
+                if self.pacer is not None:
+                    self.pacer.observe(admission, response.headers)
                 if response.status_code >= 400:
                     content = await response.aread()
                     raise error_from_response(response.status_code, content, response.headers)
@@ -214,6 +263,9 @@ class OpenAIClient:
             raise errors.APIConnectionError(
                 f"could not reach OpenAI ({type(exc).__name__})"
             ) from None
+        finally:
+            if not answered and self.pacer is not None and admission is not None:
+                self.pacer.ended(admission)
 
     async def download_image(self, url: str) -> tuple[bytes, str]:
         """GET an image URL (compatible servers that still answer with ``url``).

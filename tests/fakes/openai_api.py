@@ -26,6 +26,7 @@ from aiohttp import web
 
 from tests.fakes import FaultQueue, LocalServer
 from tests.fakes.images import make_png, png_base64
+from tests.fakes.openai_limits import RateLimits
 
 GPT_SIZES = frozenset({"auto", "1024x1024", "1536x1024", "1024x1536"})
 GPT_QUALITIES = frozenset({"low", "medium", "high", "auto"})
@@ -337,6 +338,8 @@ class FakeOpenAI(LocalServer):
         ``b64_json``. ``retired_models``: models answered with 404 ``model_not_found`` (default
         dall-e-2 and dall-e-3; pass ``()`` to play an OpenAI-compatible server that still has
         them). ``revise``: text -> revised prompt (default :func:`default_revise`).
+        ``images_per_minute``: enforce OpenAI's organisation limits (``limits``, see
+        :mod:`tests.fakes.openai_limits`; ``--ipm N`` on the command line).
 
     Attributes: ``requests`` (:class:`OpenAIRequest` list, every request incl. refused ones),
     ``latency_s``, ``image_bytes``, ``url_mode``, ``revise`` (all changeable while running).
@@ -352,6 +355,7 @@ class FakeOpenAI(LocalServer):
         url_mode: bool = False,
         retired_models: frozenset[str] | tuple[str, ...] = RETIRED_MODELS,
         revise: Callable[[str], str] = default_revise,
+        images_per_minute: int | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -362,12 +366,15 @@ class FakeOpenAI(LocalServer):
         self.url_mode = url_mode
         self.retired_models = frozenset(retired_models)
         self.revise = revise
+        # the organisation's rate limits (tests/fakes/openai_limits.py), None: unlimited
+        self.limits = RateLimits(images_per_minute) if images_per_minute else None
         self.requests: list[OpenAIRequest] = []
         self.faults: FaultQueue[OpenAIFault] = FaultQueue()
         self._ids = itertools.count(1)
         self._files: dict[str, tuple[int, int, int | None]] = {}  # url id -> make_png arguments
         self.app.middlewares.append(self._middleware)
         self.app.on_response_prepare.append(_add_request_id)
+        self.app.on_response_prepare.append(self._add_rate_limit_headers)
         self.app.router.add_post("/v1/responses", self._responses)
         self.app.router.add_post("/v1/images/generations", self._images)
         self.app.router.add_get("/v1/files/{file_id}.png", self._file)
@@ -470,6 +477,7 @@ class FakeOpenAI(LocalServer):
             )
         if not request.path.startswith("/v1/files/"):
             self._authenticate(request)
+            self._rate_limit(request, body)
         if request.method == "POST" and not (parsed and isinstance(body, dict)):
             raise OpenAIError(400, "We could not parse the JSON body of your request. (HINT: This likely means you "
                               "aren't using your HTTP library correctly.)")  # fmt: skip
@@ -491,6 +499,24 @@ class FakeOpenAI(LocalServer):
                 "You can find your API key at https://platform.openai.com/account/api-keys."
             )
         raise OpenAIError(401, message, code="invalid_api_key")
+
+    def _rate_limit(self, request: web.Request, body: Any) -> None:
+        """Count the request against :attr:`limits` (its images: ``n``, else 1); 429
+        ``rate_limit_exceeded`` when over. The answer's headers are kept for the response."""
+        if self.limits is None or request.method != "POST":
+            return
+        n = body.get("n", 1) if isinstance(body, dict) else 1
+        model = body.get("model", "gpt-image-2") if isinstance(body, dict) else "gpt-image-2"
+        verdict = self.limits.take(n if isinstance(n, int) and n > 0 else 1, str(model))
+        request["ratelimit_headers"] = verdict.headers
+        if not verdict.allowed:
+            raise OpenAIError(429, verdict.message, type="requests", code="rate_limit_exceeded")
+
+    async def _add_rate_limit_headers(
+        self, request: web.Request, response: web.StreamResponse
+    ) -> None:
+        if self.limits is not None and not request.path.startswith("/v1/files/"):
+            response.headers.update(request.get("ratelimit_headers") or self.limits.peek())
 
     def _model(self, name: Any, param: str) -> ModelSpec:
         if name in self.retired_models or name not in MODELS:
@@ -646,6 +672,7 @@ class FakeOpenAI(LocalServer):
         )
         parser.add_argument("--url-mode", action="store_true", help="Images API answers with URLs")
         parser.add_argument("--serve-dall-e", action="store_true", help="keep dall-e-2/3 available")
+        parser.add_argument("--ipm", type=int, default=None, help="images per minute enforced")
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> FakeOpenAI:
@@ -656,6 +683,7 @@ class FakeOpenAI(LocalServer):
             image_bytes=args.image_bytes,
             url_mode=args.url_mode,
             retired_models=() if args.serve_dall_e else RETIRED_MODELS,
+            images_per_minute=args.ipm,
             host=args.host,
             port=args.port,
         )
