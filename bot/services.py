@@ -18,6 +18,7 @@ from bot.capabilities import capabilities_for
 from bot.dedup import RecentIds
 from bot.jobs import JobQueue
 from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBackend
+from bot.openai.pacing import Pacer
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.store import PriceTable, Store
@@ -31,7 +32,7 @@ SLACK_CONNECTION_RETRIES = 2
 @dataclass
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
-    backend, the job queue, the store (history, quotas, Regenerate keys) and the recent event
+    backend, the pacer that admits OpenAI image calls, the job queue, the store (history, quotas, Regenerate keys) and the recent event
     ids."""
 
     settings: Settings
@@ -39,6 +40,7 @@ class Services:
     openai: OpenAIClient
     backend: ImageBackend
     pipeline: Pipeline
+    pacer: Pacer
     jobs: JobQueue
     store: Store
     recent_events: RecentIds
@@ -100,6 +102,7 @@ def build_services(
     """Build :class:`Services` around an open ``store``. Must be called inside a running event
     loop (the job queue creates asyncio tasks)."""
     slack = slack or slack_client(settings)
+    pacer = Pacer(images_per_minute=settings.openai_images_per_minute)
     openai = OpenAIClient(
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
@@ -109,6 +112,7 @@ def build_services(
         max_backoff_s=settings.openai_max_backoff_s,
         max_download_bytes=settings.max_image_download_bytes,
         http=http,
+        pacer=pacer,
     )
     caps = capabilities_for(settings.image_model)
     backend: ImageBackend
@@ -126,11 +130,14 @@ def build_services(
         job_timeout_s=settings.job_timeout_s,
         payload_slots=asyncio.Semaphore(settings.max_payloads_in_memory),
         recorder=store,
+        pacer=pacer,
+        max_wait_s=settings.max_wait_s,
     )
     jobs = JobQueue(
         pipeline.run,
         max_running=settings.max_concurrent_jobs,
         max_waiting=settings.max_queued_jobs,
+        max_per_user=settings.max_jobs_per_user,
     )
     return Services(
         settings=settings,
@@ -138,6 +145,7 @@ def build_services(
         openai=openai,
         backend=backend,
         pipeline=pipeline,
+        pacer=pacer,
         jobs=jobs,
         store=store,
         recent_events=RecentIds(),

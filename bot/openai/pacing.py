@@ -377,8 +377,7 @@ class JobClock:
             return
         self.started = True
         self._since = asyncio.get_running_loop().time()
-        if self._timeout is not None:
-            self._timeout.reschedule(self._since + self._remaining_s)
+        self._reschedule(self._since + self._remaining_s)
 
     def pause(self) -> None:
         """Every open call of the job waits for capacity: the deadline stops."""
@@ -387,8 +386,14 @@ class JobClock:
         now = asyncio.get_running_loop().time()
         self._remaining_s = max(self._remaining_s - (now - self._since), 0.0)
         self._since = None
-        if self._timeout is not None and self._remaining_s > 0:
-            self._timeout.reschedule(None)
+        if self._remaining_s > 0:
+            self._reschedule(None)
+
+    def _reschedule(self, when: float | None) -> None:
+        if self._timeout is None or self._timeout.expired():
+            return
+        with contextlib.suppress(RuntimeError):  # the deadline is already being enforced
+            self._timeout.reschedule(when)
 
 
 @dataclass
