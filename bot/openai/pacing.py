@@ -49,7 +49,7 @@ PERIOD_S = 60.0  # OpenAI's limits are per minute (RPM, TPM, IPM)
 HEADER_PREFIX = "x-ratelimit-"
 BUCKET_DIMENSIONS = ("requests", "images")  # dimensions a call costs a known amount of
 RAISE_TOLERANCE = 1.0  # adopt a higher level from headers only when this many tokens higher
-LOWER_TOLERANCE = 0.2  # adopt a lower level when this much lower (timing noise below it)
+LOWER_TOLERANCE = 0.0  # a lower level is always adopted (it can only make us more careful)
 MIN_SHARE = 0.1  # the least of a limit this process counts on, however busy the others are
 BACK_OFF = 0.7  # others use the limit too (a 429, or fewer tokens than expected): share x this
 GROW = 0.1  # an answer as expected: share + this (additive increase, multiplicative decrease)
@@ -59,6 +59,8 @@ MAX_BLOCK_S = 600.0  # a retry hint beyond this is read as this
 NOTICE_AFTER_S = 10.0  # tell the owner when the wait is (or is expected to be) this long
 RECHECK_S = 5.0  # a waiter re-reads the picture at least this often
 PROBE_IMAGES = 5  # images in flight before anything is known: the lowest tier's IPM (platform.md)
+MARGIN_S = 0.1  # a call goes when its tokens are there with this much refill to spare
+REORDER_S = 0.5  # calls admitted this close together may reach OpenAI in any order
 HISTORY_S = 300.0  # how long admissions are remembered (to carry headers forward)
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|h|m|s)")
@@ -167,8 +169,9 @@ class Bucket:
         self.tokens, self.updated = min(tokens, self.capacity), now
 
     def delay(self, now: float, cost: float) -> float:
-        """Seconds until ``cost`` tokens (at most a full bucket) are there."""
-        missing = min(cost, self.capacity) - self.level(now)
+        """Seconds until ``cost`` tokens (at most a full bucket) are there, with
+        ``MARGIN_S`` of refill to spare (clocks and event loops are not exact)."""
+        missing = min(cost, self.capacity) + self.share * MARGIN_S - self.level(now)
         return 0.0 if missing <= 1e-9 else missing / self.share
 
 
@@ -216,6 +219,7 @@ class PaceModel:
         self.learned = self.ceiling is not None
         self.rate_limited = 0  # 429 rate_limit_exceeded answers seen
         self._history: deque[Admission] = deque()
+        self._open: set[int] = set()  # admissions not answered yet, by seq
         self._seq = 0
         self._no_hint_streak = 0
         self._streak = 0  # 429s since the last answer that was not one
@@ -249,12 +253,14 @@ class PaceModel:
         if not self.learned:
             self.probing += images
         self._history.append(admission)
+        self._open.add(admission.seq)
         while self._history and self._history[0].at < now - HISTORY_S:
             self._history.popleft()
         return admission
 
     def ended(self, admission: Admission) -> None:
         """A call ended without an answer (transport error, timeout, cancellation)."""
+        self._open.discard(admission.seq)
         if not self.learned:
             self.probing = max(self.probing - admission.images, 0)
 
@@ -263,6 +269,8 @@ class PaceModel:
     def observe(self, now: float, admission: Admission | None, headers: Mapping[str, str]) -> None:
         """Learn from an answer's headers (2xx or error) to the call ``admission``."""
         windows = read_windows(headers)
+        if admission is not None:
+            self._open.discard(admission.seq)
         limited = _is_rate_limit_answer(headers)
         if not limited:
             self._streak = 0
@@ -297,7 +305,14 @@ class PaceModel:
             level_then = from_reset if level_then is None else min(from_reset, level_then + 1)
         if level_then is None:
             return
-        since = sum(a.cost(dimension) for a in self._history if a.seq > after)
+        # Calls admitted after this one were not counted in its headers; calls admitted just
+        # before it and still unanswered may have reached OpenAI after it (a burst is sent over
+        # several connections), so they are not trusted to be counted either.
+        since = sum(
+            a.cost(dimension)
+            for a in self._history
+            if a.seq > after or (a.seq in self._open and a.at >= sent - REORDER_S)
+        )
         bucket = self.buckets.get(dimension)
         if bucket is None or bucket.capacity != window.limit:
             estimate = min(window.limit, level_then + (now - sent) * rate) - since
@@ -448,7 +463,9 @@ class _Waiter:
 class Pacer:
     """Admits OpenAI image calls one by one in FIFO order when :class:`PaceModel` says there is
     capacity. ``images_per_minute``: ``OPENAI_IMAGES_PER_MINUTE`` (``None``: learn it);
-    ``period_s``: the limits' period (tests shorten it); ``clock``: a monotonic clock.
+    ``period_s``: the limits' period (tests shorten it); ``clock``: a monotonic clock;
+    ``notice_after_s``: a job's owner is told about the wait when it is expected to last (or
+    has lasted) this long.
 
     Use :meth:`slot` around each call, and :meth:`observe` / :meth:`rate_limited` for its
     answer. Raises :class:`bot.errors.CapacityWaitError` when a job's ticket has waited
@@ -461,8 +478,10 @@ class Pacer:
         images_per_minute: int | None = None,
         period_s: float = PERIOD_S,
         clock: Callable[[], float] = time.monotonic,
+        notice_after_s: float = NOTICE_AFTER_S,
     ) -> None:
         self._clock = clock
+        self._notice_after_s = notice_after_s
         self.model = PaceModel(
             images_per_minute=images_per_minute, period_s=period_s, now=clock()
         )
@@ -538,7 +557,7 @@ class Pacer:
     async def _maybe_tell(self, ticket: Ticket, delay: float, waited: float) -> None:
         if ticket.told or ticket.notify is None or math.isinf(delay):
             return  # inf: nothing known yet (a probe is out), so no estimate to give
-        if delay < NOTICE_AFTER_S and waited < NOTICE_AFTER_S:
+        if delay < self._notice_after_s and waited < self._notice_after_s:
             return
         ticket.told = True
         try:
