@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 import httpx
@@ -17,8 +17,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.capabilities import capabilities_for
 from bot.dedup import RecentIds
 from bot.jobs import JobQueue
+from bot.metrics import Metrics
 from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBackend
 from bot.openai.pacing import Pacer
+from bot.openai.model_check import ModelNotice
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.store import PriceTable, Store
@@ -32,8 +34,10 @@ SLACK_CONNECTION_RETRIES = 2
 @dataclass
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
-    backend, the pacer that admits OpenAI image calls, the job queue, the store (history, quotas, Regenerate keys) and the recent event
-    ids."""
+    backend, the pacer that admits OpenAI image calls, the job queue, the store (history,
+    quotas, Regenerate keys), the recent event ids, the app's Prometheus metrics
+    (``GET /metrics``), and the start-up model check's notices (shown to admins on the Home
+    tab)."""
 
     settings: Settings
     slack: AsyncWebClient
@@ -44,6 +48,8 @@ class Services:
     jobs: JobQueue
     store: Store
     recent_events: RecentIds
+    metrics: Metrics = field(default_factory=Metrics)
+    model_notices: list[ModelNotice] = field(default_factory=list)
 
     async def aclose(self) -> None:
         """Close the HTTP connection pools and the database."""
@@ -102,6 +108,7 @@ def build_services(
     """Build :class:`Services` around an open ``store``. Must be called inside a running event
     loop (the job queue creates asyncio tasks)."""
     slack = slack or slack_client(settings)
+    metrics = Metrics()
     pacer = Pacer(images_per_minute=settings.openai_images_per_minute)
     openai = OpenAIClient(
         api_key=settings.openai_api_key,
@@ -113,6 +120,7 @@ def build_services(
         max_download_bytes=settings.max_image_download_bytes,
         http=http,
         pacer=pacer,
+        metrics=metrics,
     )
     caps = capabilities_for(settings.image_model)
     backend: ImageBackend
@@ -125,11 +133,13 @@ def build_services(
     pipeline = Pipeline(
         slack=slack,
         backend=backend,
-        regenerate=store,
+        regenerate=store.regenerate,
         model=caps.name,
         job_timeout_s=settings.job_timeout_s,
         payload_slots=asyncio.Semaphore(settings.max_payloads_in_memory),
-        recorder=store,
+        recorder=store.history,
+        metrics=metrics,
+        prices=PriceTable.from_json(settings.prices_json),
         pacer=pacer,
         max_wait_s=settings.max_wait_s,
     )
@@ -139,6 +149,8 @@ def build_services(
         max_waiting=settings.max_queued_jobs,
         max_per_user=settings.max_jobs_per_user,
     )
+    metrics.watch_queue(lambda: jobs.running, lambda: jobs.waiting)
+    metrics.waiting_for_capacity.set_function(lambda: pacer.waiting_jobs)
     return Services(
         settings=settings,
         slack=slack,
@@ -149,4 +161,5 @@ def build_services(
         jobs=jobs,
         store=store,
         recent_events=RecentIds(),
+        metrics=metrics,
     )

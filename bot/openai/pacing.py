@@ -494,6 +494,12 @@ class Pacer:
         return len(self._line)
 
     @property
+    def waiting_jobs(self) -> int:
+        """Jobs (tickets) with a call waiting for capacity now; calls without one count each."""
+        tickets = {id(w.ticket) if w.ticket is not None else id(w) for w in self._line}
+        return len(tickets)
+
+    @property
     def rate_limited(self) -> int:
         """429 ``rate_limit_exceeded`` answers seen so far."""
         return self.model.rate_limited

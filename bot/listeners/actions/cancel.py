@@ -51,7 +51,8 @@ async def cancel(
         await respond(text=text, response_type="ephemeral", replace_original=False)
         return
     if result == "waiting":  # a running job records its own end (bot.pipeline)
-        await services.store.finished(job, outcome="cancelled", error=None)
+        await services.store.history.finished(job, outcome="cancelled", error=None)
+        services.metrics.requests.labels(job.source, "cancelled").inc()
     log.info("job %s cancelled by its owner while %s", job_id, result)
     await respond(
         text=messages.cancelled_notice(job.request.user_prompt),
