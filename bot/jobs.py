@@ -243,12 +243,12 @@ class JobQueue:
         """Start waiting jobs while there are free slots: the first user in turn order who is
         under their cap goes, then moves to the back of the turns."""
         while self._accepting and self._turns and len(self._tasks) < self._max_running:
-            for index, owner in enumerate(self._turns):
-                if self._running_by_user[owner] < self._max_per_user:
-                    break
-            else:
+            owner = next(
+                (o for o in self._turns if self._running_by_user[o] < self._max_per_user), None
+            )
+            if owner is None:
                 return  # everyone waiting is at their cap
-            del self._turns[index]
+            self._turns.remove(owner)
             line = self._lines[owner]
             job = line.popleft()
             self._waiting_count -= 1

@@ -19,8 +19,8 @@ from bot.dedup import RecentIds
 from bot.jobs import JobQueue
 from bot.metrics import Metrics
 from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBackend
-from bot.openai.pacing import Pacer
 from bot.openai.model_check import ModelNotice
+from bot.openai.pacing import Pacer
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.store import PriceTable, Store

@@ -59,7 +59,9 @@ async def test_owner_cancels_waiting_and_running_requests(start_imagine, openai_
         for job_id, user in ((running_id, "U1"), (waiting_id, "U2")):
             record = await store.history.record(job_id)
             assert record is not None and record.status == "cancelled", record
-            assert (await store.reports.usage("T1", user)).today.images == 0  # reservation given back
+            assert (
+                await store.reports.usage("T1", user)
+            ).today.images == 0  # reservation given back
         await asyncio.sleep(0.1)
         assert imagine.slack.calls_to("files.completeUploadExternal") == []
         assert len(calls) == 1  # the waiting one never reached OpenAI

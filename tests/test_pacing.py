@@ -12,7 +12,14 @@ import random
 
 import pytest
 
-from bot.openai.pacing import BACK_OFF, MARGIN_S, PaceModel, parse_duration, read_windows, try_again_in
+from bot.openai.pacing import (
+    BACK_OFF,
+    MARGIN_S,
+    PaceModel,
+    parse_duration,
+    read_windows,
+    try_again_in,
+)
 from tests.fakes.openai_limits import RateLimits, go_duration
 
 

@@ -482,9 +482,7 @@ class Pacer:
     ) -> None:
         self._clock = clock
         self._notice_after_s = notice_after_s
-        self.model = PaceModel(
-            images_per_minute=images_per_minute, period_s=period_s, now=clock()
-        )
+        self.model = PaceModel(images_per_minute=images_per_minute, period_s=period_s, now=clock())
         self._line: deque[_Waiter] = deque()
         self._changed = asyncio.Event()
 

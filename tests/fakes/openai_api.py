@@ -64,6 +64,7 @@ _STATUS_MESSAGES = {
     502: "Bad gateway.",
     503: "The server is overloaded or not ready yet.",
 }
+_RATE_LIMIT_HEADERS = web.RequestKey("ratelimit_headers", dict)  # set by FakeOpenAI._rate_limit
 _IMAGE = "@@FAKE-IMAGE@@"  # placeholder swapped for base64 bytes after json.dumps
 
 
@@ -513,7 +514,7 @@ class FakeOpenAI(LocalServer):
         n = body.get("n", 1) if isinstance(body, dict) else 1
         model = body.get("model", "gpt-image-2") if isinstance(body, dict) else "gpt-image-2"
         verdict = self.limits.take(n if isinstance(n, int) and n > 0 else 1, str(model))
-        request["ratelimit_headers"] = verdict.headers
+        request[_RATE_LIMIT_HEADERS] = verdict.headers
         if not verdict.allowed:
             raise OpenAIError(429, verdict.message, type="requests", code="rate_limit_exceeded")
 
@@ -521,7 +522,7 @@ class FakeOpenAI(LocalServer):
         self, request: web.Request, response: web.StreamResponse
     ) -> None:
         if self.limits is not None and not request.path.startswith("/v1/files/"):
-            response.headers.update(request.get("ratelimit_headers") or self.limits.peek())
+            response.headers.update(request.get(_RATE_LIMIT_HEADERS) or self.limits.peek())
 
     def _model(self, name: Any, param: str) -> ModelSpec:
         if name in self.retired_models or name not in MODELS:
