@@ -40,6 +40,7 @@ MAX_RATE_LIMIT_REQUEUES = 50  # paced calls re-queued after 429s before it count
 
 MODERATION_CODES = frozenset({"moderation_blocked", "content_policy_violation"})
 MODERATION_TYPES = frozenset({"image_generation_user_error"})
+PREVIOUS_RESPONSE_NOT_FOUND = "previous_response_not_found"
 QUOTA_CODES = frozenset(
     {
         "insufficient_quota",
@@ -51,6 +52,8 @@ QUOTA_CODES = frozenset(
 )
 
 OnAnswer = Callable[[], Awaitable[None]]
+#: A multipart file: ``(field, (filename, bytes, content_type))``, as httpx's ``files=`` takes it.
+MultipartFile = tuple[str, tuple[str, bytes, str]]
 
 
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
@@ -98,6 +101,8 @@ def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) ->
     message = message[:500]
     if status == 400 and (code in MODERATION_CODES or kind in MODERATION_TYPES):
         return errors.ModerationBlockedError(message, **fields)
+    if status == 400 and code == PREVIOUS_RESPONSE_NOT_FOUND:
+        return errors.PreviousResponseNotFoundError(message, **fields)
     if status == 401:
         return errors.AuthenticationError(message, **fields)
     if status == 403:
@@ -134,7 +139,7 @@ def _is_retryable(exc: BaseException) -> bool:
 
 
 class OpenAIClient:
-    """POSTs JSON to the OpenAI API and returns the raw body of a 2xx answer.
+    """POSTs JSON or multipart forms to the OpenAI API and returns the raw body of a 2xx answer.
 
     ``timeout_s`` bounds one request (read and write), ``connect_timeout_s`` opening the
     connection; ``max_retries`` extra attempts are made for retryable failures (``sleep`` waits
@@ -188,13 +193,17 @@ class OpenAIClient:
     async def post(
         self,
         path: str,
-        body: dict[str, Any],
+        body: dict[str, Any] | bytes,
         *,
         on_answer: OnAnswer | None = None,
+        labels: tuple[str, str] | None = None,
         images: int | None = None,
     ) -> bytes:
         """POST ``body`` as JSON to ``{base_url}/{path}``, with retries; return the 2xx body.
 
+        ``body`` is a dict, or JSON already encoded (bytes), so that one large body (input images
+        as data URLs) can be shared by concurrent calls without being encoded again; ``labels``
+        (image model, quality) then name it in the metrics (read from a dict body otherwise).
         ``on_answer`` is awaited once a 2xx answer's headers have arrived and before its body is
         read, so a caller can bound how many large bodies are in memory at once. With a
         :class:`bot.openai.pacing.Pacer`, every attempt is admitted by it first (``images``: the
@@ -202,7 +211,41 @@ class OpenAIClient:
         429 ``rate_limit_exceeded`` goes back in its line without using a retry. Raises
         :class:`bot.errors.CapacityWaitError` when the job waited MAX_WAIT_S for capacity.
         """
-        count = images if images is not None else _images_in(body)
+        if isinstance(body, bytes):
+            request = {"content": body, "headers": {"Content-Type": "application/json"}}
+            labels = labels or ("", "")
+            count = images or 1
+        else:
+            request = {"json": body}
+            labels = labels or call_labels(body)
+            count = images or _images_in(body)
+        return await self._with_retries(path, request, labels, on_answer, count)
+
+    async def post_multipart(
+        self,
+        path: str,
+        fields: dict[str, str],
+        files: list[MultipartFile],
+        *,
+        on_answer: OnAnswer | None = None,
+    ) -> bytes:
+        """POST a ``multipart/form-data`` body (``fields`` as text parts, ``files`` as file parts,
+        e.g. ``("image[]", ("logo.png", data, "image/png"))``) to ``{base_url}/{path}``, with the
+        same pacing, retries, error mapping and ``on_answer`` as :meth:`post`. The bytes are
+        never logged.
+        """
+        request = {"data": fields, "files": files}
+        count = _images_in({"n": int(fields["n"]) if fields.get("n", "").isdigit() else 1})
+        return await self._with_retries(path, request, call_labels(fields), on_answer, count)
+
+    async def _with_retries(
+        self,
+        path: str,
+        request: dict[str, Any],
+        labels: tuple[str, str],
+        on_answer: OnAnswer | None,
+        images: int = 1,
+    ) -> bytes:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_retries + 1),
             wait=self._wait,
@@ -213,7 +256,7 @@ class OpenAIClient:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._paced(path, body, on_answer, count)
+                return await self._paced(path, request, labels, on_answer, images)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     @staticmethod
@@ -227,17 +270,22 @@ class OpenAIClient:
         )
 
     async def _paced(
-        self, path: str, body: dict[str, Any], on_answer: OnAnswer | None, images: int
+        self,
+        path: str,
+        request: dict[str, Any],
+        labels: tuple[str, str],
+        on_answer: OnAnswer | None,
+        images: int,
     ) -> bytes:
         """One attempt, admitted by the pacer; rate-limited answers wait in its line again."""
         if self.pacer is None:
-            return await self._post_once(path, body, on_answer)
+            return await self._post_once(path, request, labels, on_answer)
         requeued = 0
         while True:
             admission = await self.pacer.admit(images)
             ticket = current_ticket.get()
             try:
-                return await self._post_once(path, body, on_answer, admission)
+                return await self._post_once(path, request, labels, on_answer, admission)
             except errors.RateLimitError as exc:
                 self.pacer.rate_limited_by(exc)
                 requeued += 1
@@ -250,20 +298,25 @@ class OpenAIClient:
     async def _post_once(
         self,
         path: str,
-        body: dict[str, Any],
+        request: dict[str, Any],
+        labels: tuple[str, str],
         on_answer: OnAnswer | None,
         admission: Admission | None = None,
     ) -> bytes:
         url = f"{self._base_url}/{path.lstrip('/')}"
-        headers = {"Authorization": f"Bearer {self._api_key.get_secret_value()}"}
+        headers = {
+            **request.get("headers", {}),
+            "Authorization": f"Bearer {self._api_key.get_secret_value()}",
+        }
+        body = {k: v for k, v in request.items() if k != "headers"}
         started = time.monotonic()
         answered = False
         try:
-            async with self._http.stream("POST", url, json=body, headers=headers) as response:
+            async with self._http.stream("POST", url, headers=headers, **body) as response:
                 answered = True
                 if self.pacer is not None:
                     self.pacer.observe(admission, response.headers)
-                self._observe(body, started)
+                self._observe(labels, started)
                 if response.status_code >= 400:
                     content = await response.aread()
                     error = error_from_response(response.status_code, content, response.headers)
@@ -277,13 +330,13 @@ class OpenAIClient:
                 return b"".join([chunk async for chunk in response.aiter_bytes()])
         except httpx.TimeoutException as exc:
             if not answered:
-                self._observe(body, started)
+                self._observe(labels, started)
             raise errors.APITimeoutError(
                 f"OpenAI request timed out ({type(exc).__name__})"
             ) from None
         except httpx.TransportError as exc:
             if not answered:
-                self._observe(body, started)
+                self._observe(labels, started)
             raise errors.APIConnectionError(
                 f"could not reach OpenAI ({type(exc).__name__})"
             ) from None
@@ -291,10 +344,11 @@ class OpenAIClient:
             if not answered and self.pacer is not None and admission is not None:
                 self.pacer.ended(admission)
 
-    def _observe(self, body: dict[str, Any], started: float) -> None:
-        """Record one call's time to its answer's headers (or to its failure)."""
+    def _observe(self, labels: tuple[str, str], started: float) -> None:
+        """Record one call's time to its answer's headers (or to its failure); ``labels`` are
+        the image model and quality."""
         if self._metrics is not None:
-            model, quality = call_labels(body)
+            model, quality = labels
             elapsed = time.monotonic() - started
             self._metrics.openai_seconds.labels(model, quality).observe(elapsed)
 

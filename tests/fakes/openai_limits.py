@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
 
 DEFAULT_REQUESTS_PER_MINUTE = 500
 DEFAULT_TOKENS_PER_MINUTE = 100_000
+RATE_LIMIT_HEADERS = web.RequestKey("ratelimit_headers", dict)  # an answer's x-ratelimit-*
 
 
 def go_duration(seconds: float) -> str:
@@ -108,6 +112,16 @@ class RateLimits:
         """The headers of an answer that is not counted (e.g. refused before the limiter)."""
         return self._headers(self._clock())
 
+    def take_request(self, body: Any) -> Verdict:
+        """:meth:`take` for a request body (JSON object or multipart fields): its ``n`` images
+        (1 when absent: a Responses call makes one) of its ``model``."""
+        fields = body if isinstance(body, dict) else {}
+        n = fields.get("n", 1)
+        if isinstance(n, str) and n.isdigit():
+            n = int(n)
+        images = n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 1
+        return self.take(images, str(fields.get("model") or "gpt-image-2"))
+
     def take(self, images: int, model: str = "gpt-image-2") -> Verdict:
         """Decide a request for ``images`` images arriving now; it costs its images and one
         request even when refused."""
@@ -143,3 +157,17 @@ class RateLimits:
             bucket.refill(now)
             headers.update(bucket.headers())
         return headers
+
+
+def add_rate_limit_headers(
+    limits: Callable[[], RateLimits | None],
+) -> Callable[[web.Request, web.StreamResponse], Awaitable[None]]:
+    """An ``on_response_prepare`` hook: every API answer carries the ``x-ratelimit-*`` headers
+    (the request's own, or the current ones for a request refused before the limiter)."""
+
+    async def hook(request: web.Request, response: web.StreamResponse) -> None:
+        current = limits()
+        if current is not None and not request.path.startswith("/v1/files/"):
+            response.headers.update(request.get(RATE_LIMIT_HEADERS) or current.peek())
+
+    return hook
