@@ -12,14 +12,8 @@ import random
 
 import pytest
 
-from bot.openai.pacing import (
-    BACK_OFF,
-    MARGIN_S,
-    PaceModel,
-    parse_duration,
-    read_windows,
-    try_again_in,
-)
+from bot.openai.pace_model import BACK_OFF, MARGIN_S, PaceModel
+from bot.openai.ratelimit_headers import parse_duration, read_windows, try_again_in
 from tests.fakes.openai_limits import RateLimits, go_duration
 
 
