@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 import httpx
@@ -21,6 +21,7 @@ from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBacke
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.store import PriceTable, Store
+from bot.workflow.running import RunningSteps
 
 SLACK_TIMEOUT_S = 30
 SLACK_RATE_LIMIT_RETRIES = 3
@@ -31,8 +32,8 @@ SLACK_CONNECTION_RETRIES = 2
 @dataclass
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
-    backend, the job queue, the store (history, quotas, Regenerate keys) and the recent event
-    ids."""
+    backend, the job queue, the store (history, quotas, Regenerate keys), the recent event
+    ids and the workflow steps running (issue #9)."""
 
     settings: Settings
     slack: AsyncWebClient
@@ -42,6 +43,7 @@ class Services:
     jobs: JobQueue
     store: Store
     recent_events: RecentIds
+    steps: RunningSteps = field(default_factory=RunningSteps)
 
     async def aclose(self) -> None:
         """Close the HTTP connection pools and the database."""

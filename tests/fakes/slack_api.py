@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fakes import FaultQueue, LocalServer
+from tests.fakes.slack_functions import WorkflowFunctions
 
 CHANNEL_KINDS = frozenset({"member", "public", "private", "archived"})
 _TS_PATTERN = re.compile(r"^\d{10}\.\d{6}$")
@@ -268,6 +269,7 @@ class FakeSlack(LocalServer):
             "views.update": self._views_update,
             "views.publish": self._views_publish,
         }
+        self.workflow = WorkflowFunctions(self)  # functions.*, chat.getPermalink, files.info
         self.app.router.add_route("*", "/api/{method}", self._api)
         self.app.router.add_post("/upload/{file_id}", self._upload)
         self.app.router.add_post("/response/{response_id}", self._response_url)
@@ -389,8 +391,12 @@ class FakeSlack(LocalServer):
             if self.app_token is None or token != self.app_token:
                 return _answer_error(SlackError("invalid_auth"))
             return web.json_response({"ok": True, "url": f"ws://{self.host}:{self.port}/socket"})
-        if token != self.bot_token:
-            return _answer_error(SlackError("invalid_auth"))
+        if method.startswith("functions."):
+            refusal = self.workflow.token_error(method, token, params)
+        else:
+            refusal = None if token == self.bot_token else "invalid_auth"
+        if refusal:
+            return _answer_error(SlackError(refusal))
         handler = self._methods.get(method)
         if handler is None:
             return _answer_error(SlackError("unknown_method"))
