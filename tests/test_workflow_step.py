@@ -56,7 +56,7 @@ async def test_step_posts_images_and_completes_with_the_declared_outputs(start_i
         assert outputs["image_count"] == 2
         assert isinstance(outputs["created_at"], int) and outputs["created_at"] > 1_700_000_000
         assert outputs["estimated_cost_usd"] > 0
-        record = await imagine.services.store.record(outputs["request_id"])
+        record = await imagine.services.store.history.record(outputs["request_id"])
         assert record is not None and record.source == "workflow" and record.user_id == "U7"
         assert record.cost_usd == pytest.approx(outputs["estimated_cost_usd"])
         # Regenerate is offered as for every request.

@@ -105,7 +105,7 @@ async def _run(
 
 async def _accounting(services: Services, job: Job) -> Accounting:
     """When the job was recorded and its estimated cost, from the history."""
-    record = await services.store.record(job.id)
+    record = await services.store.history.record(job.id)
     if record is None:
         return Accounting(created_at=datetime.now(UTC), cost_usd=0.0)
     return Accounting(created_at=record.queued_at, cost_usd=record.cost_usd)
