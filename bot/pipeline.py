@@ -13,8 +13,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import errors, messages
 from bot.delivery import Progress, notify, post_regenerate_button, upload_images
 from bot.jobs import Job, JobResult
+from bot.metrics import Metrics
 from bot.openai.backends import Generation, ImageBackend, user_hash
 from bot.regenerate import RegenerateEntry, RegenerateStore
+from bot.store.pricing import PriceTable, micro_to_usd
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,8 @@ class PayloadLease:
 class Pipeline:
     """Runs jobs end to end. ``payload_slots`` bounds the jobs holding image bytes at once;
     ``job_timeout_s`` is each job's overall deadline (retries included); ``recorder``, when set,
-    is told each job's start, result and end."""
+    is told each job's start, result and end; ``metrics``, when set, counts each job's outcome,
+    times it, and adds its estimated cost (``prices``) to the spend."""
 
     def __init__(
         self,
@@ -83,7 +86,11 @@ class Pipeline:
         job_timeout_s: float,
         payload_slots: asyncio.Semaphore,
         recorder: JobRecorder | None = None,
+        metrics: Metrics | None = None,
+        prices: PriceTable | None = None,
     ) -> None:
+        self._metrics = metrics
+        self._prices = prices or PriceTable.default()
         self._slack = slack
         self._backend = backend
         self._regenerate = regenerate
@@ -127,6 +134,10 @@ class Pipeline:
             if outcome != "interrupted":
                 await progress.finish(ok=outcome in ("ok", "partial"))
             self._log(job, started, delivered, outcome)
+            if self._metrics is not None:
+                self._metrics.job_done(
+                    job.source, self._model, job.request.quality, outcome, job.created_at
+                )
             if self._recorder:
                 await self._recorder.finished(job, outcome=outcome, error=error)
             if job.watch:
@@ -164,6 +175,16 @@ class Pipeline:
         """Record the result, offer Regenerate, and tell the user about images that failed."""
         if self._recorder:
             await self._recorder.record_generation(job, generation)
+        if self._metrics is not None:
+            cost = self._prices.generation_micro(
+                self._model,
+                job.request.quality,
+                job.request.size,
+                len(generation.images),
+                input_tokens=generation.usage.input_tokens,
+                output_tokens=generation.usage.output_tokens,
+            )
+            self._metrics.spend_usd.labels(self._model).inc(micro_to_usd(cost))
         destination = job.destination
         key = await self._regenerate.put(RegenerateEntry.of(job))
         await post_regenerate_button(self._slack, destination, key)

@@ -17,7 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.capabilities import capabilities_for
 from bot.dedup import RecentIds
 from bot.jobs import JobQueue
+from bot.metrics import Metrics
 from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBackend
+from bot.openai.model_check import ModelNotice
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.store import PriceTable, Store
@@ -33,7 +35,8 @@ SLACK_CONNECTION_RETRIES = 2
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
     backend, the job queue, the store (history, quotas, Regenerate keys), the recent event
-    ids and the workflow steps running (issue #9)."""
+    ids, the app's Prometheus metrics (``GET /metrics``), the start-up model check's notices
+    (shown to admins on the Home tab) and the workflow steps running (issue #9)."""
 
     settings: Settings
     slack: AsyncWebClient
@@ -43,6 +46,8 @@ class Services:
     jobs: JobQueue
     store: Store
     recent_events: RecentIds
+    metrics: Metrics = field(default_factory=Metrics)
+    model_notices: list[ModelNotice] = field(default_factory=list)
     steps: RunningSteps = field(default_factory=RunningSteps)
 
     async def aclose(self) -> None:
@@ -102,6 +107,7 @@ def build_services(
     """Build :class:`Services` around an open ``store``. Must be called inside a running event
     loop (the job queue creates asyncio tasks)."""
     slack = slack or slack_client(settings)
+    metrics = Metrics()
     openai = OpenAIClient(
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
@@ -111,6 +117,7 @@ def build_services(
         max_backoff_s=settings.openai_max_backoff_s,
         max_download_bytes=settings.max_image_download_bytes,
         http=http,
+        metrics=metrics,
     )
     caps = capabilities_for(settings.image_model)
     backend: ImageBackend
@@ -128,12 +135,15 @@ def build_services(
         job_timeout_s=settings.job_timeout_s,
         payload_slots=asyncio.Semaphore(settings.max_payloads_in_memory),
         recorder=store.history,
+        metrics=metrics,
+        prices=PriceTable.from_json(settings.prices_json),
     )
     jobs = JobQueue(
         pipeline.run,
         max_running=settings.max_concurrent_jobs,
         max_waiting=settings.max_queued_jobs,
     )
+    metrics.watch_queue(lambda: jobs.running, lambda: jobs.waiting)
     return Services(
         settings=settings,
         slack=slack,
@@ -143,4 +153,5 @@ def build_services(
         jobs=jobs,
         store=store,
         recent_events=RecentIds(),
+        metrics=metrics,
     )
