@@ -1,5 +1,6 @@
 """The aiohttp server: ``POST /slack/events`` (commands, interactivity and events),
-``GET /healthz`` and ``GET /metrics`` (Prometheus, :mod:`bot.metrics`); and :func:`serve`, which runs the app until SIGTERM and shuts down gracefully.
+``GET /healthz`` and ``GET /metrics`` (Prometheus, :mod:`bot.metrics`); and :func:`serve`,
+which runs the app until SIGTERM and shuts down gracefully.
 
 Requests are read and checked before Bolt sees them, so that bad input gets a 4xx and never a
 5xx: a body over ``MAX_BODY_BYTES`` gets 413, invalid UTF-8 or an unreadable payload 400; Bolt
