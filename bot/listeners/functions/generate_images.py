@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError
 from bot import messages
 from bot.errors import UserInputError
 from bot.jobs import Destination, Job, JobWatch
-from bot.listeners.common import enqueue, services_of
+from bot.listeners.common import enqueue, services_of, settings_of
 from bot.services import Services
 from bot.workflow.inputs import parse_inputs
 from bot.workflow.outputs import Accounting, build_outputs
@@ -71,8 +71,9 @@ async def _run(
     fail: AsyncFail,
 ) -> None:
     execution_id = context.function_execution_id or ""
+    settings = await settings_of(services, context)  # the workspace's own, over the environment's
     try:
-        step = parse_inputs(inputs, services.settings)
+        step = parse_inputs(inputs, settings)
     except UserInputError as exc:
         log.info("workflow step %s refused: invalid %s", execution_id, exc.field)
         await _end(fail, exc.text, execution_id)
@@ -85,7 +86,7 @@ async def _run(
         thread_ts=step.thread_ts,
     )
     job = Job(request=step.request, destination=destination, source="workflow", watch=JobWatch())
-    position, text = await enqueue(services, job)
+    position, text = await enqueue(services, job, settings)
     if position is None:
         await _end(fail, text, execution_id)
         return
