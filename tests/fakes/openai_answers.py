@@ -28,6 +28,26 @@ STATUS_MESSAGES = {
     502: "Bad gateway.",
     503: "The server is overloaded or not ready yet.",
 }
+
+
+def fault_type(status: int, code: str | None) -> str:
+    """The error ``type`` OpenAI sends with ``status`` and ``code``."""
+    if code == "moderation_blocked":
+        return "image_generation_user_error"
+    if status == 429 and code != "rate_limit_exceeded" and code is not None:
+        return "insufficient_quota"
+    if status == 429:
+        return "requests"
+    return "server_error" if status >= 500 else "invalid_request_error"
+
+
+def fault_message(status: int, code: str | None) -> str:
+    """OpenAI's message for ``code`` (or ``status``)."""
+    return FAULT_MESSAGES.get(code or "") or STATUS_MESSAGES.get(
+        status, f"Injected failure ({status})."
+    )
+
+
 IMAGE = "@@FAKE-IMAGE@@"  # placeholder swapped for base64 bytes after json.dumps
 
 

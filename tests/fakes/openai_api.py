@@ -28,11 +28,11 @@ from aiohttp import web
 from tests.fakes import FaultQueue, LocalServer
 from tests.fakes.images import make_png
 from tests.fakes.openai_answers import (
-    FAULT_MESSAGES,
     IMAGE,
-    STATUS_MESSAGES,
     add_request_id,
     default_revise,
+    fault_message,
+    fault_type,
     image_args,
     send_with_images,
     shrink,
@@ -48,10 +48,16 @@ from tests.fakes.openai_endpoints import (
     previous_not_found,
     responses_payload,
 )
-from tests.fakes.openai_inputs import SeenImage, edit_json, edit_multipart
+from tests.fakes.openai_inputs import SeenImage, edit_json, edit_multipart, read_form
 from tests.fakes.openai_limits import RATE_LIMIT_HEADERS, RateLimits, add_rate_limit_headers
 from tests.fakes.openai_models import add_model_routes
-from tests.fakes.openai_rules import MODELS, RETIRED_MODELS, ModelSpec, OpenAIError
+from tests.fakes.openai_rules import (
+    MODELS,
+    RETIRED_MODELS,
+    ModelSpec,
+    OpenAIError,
+    check_api_key,
+)
 
 # Per-request storage keys (web.RequestKey where aiohttp has it, plain strings before 3.12).
 _key: Callable[[str, Any], Any] = getattr(web, "RequestKey", lambda name, _type: name)
@@ -191,21 +197,8 @@ class FakeOpenAI(LocalServer):
             oai.fail_next("/responses", status=429, code="insufficient_quota")
             oai.fail_next("/responses", status=503, times=2)
         """
-        if type is None:
-            if code == "moderation_blocked":
-                type = "image_generation_user_error"
-            elif status == 429 and code != "rate_limit_exceeded" and code is not None:
-                type = "insufficient_quota"
-            elif status == 429:
-                type = "requests"
-            elif status >= 500:
-                type = "server_error"
-            else:
-                type = "invalid_request_error"
-        if message is None:
-            message = FAULT_MESSAGES.get(code or "") or STATUS_MESSAGES.get(
-                status, f"Injected failure ({status})."
-            )
+        type = type or fault_type(status, code)
+        message = message or fault_message(status, code)
         self.faults.add(path_suffix, OpenAIFault(status, code, type, message, headers, hang), times)
 
     def describe(self) -> str:
@@ -271,43 +264,16 @@ class FakeOpenAI(LocalServer):
 
     @staticmethod
     async def _read_form(request: web.Request) -> dict[str, Any]:
-        """Parse a multipart body: text fields into the returned summary, files (with their
-        bytes) into ``request[FILES]`` as ``(field, filename, content_type, data)`` and the
-        text fields into ``request[FIELDS]`` (a repeated one is named in ``request[REPEATED]``)."""
-        form = await request.post()
-        fields: dict[str, str] = {}
-        files: list[tuple[str, str, str, bytes]] = []
-        summary: dict[str, Any] = {}
-        for name, value in form.items():
-            if isinstance(value, web.FileField):
-                data = value.file.read()
-                files.append((name, value.filename, value.content_type, data))
-                info = {"filename": value.filename, "content_type": value.content_type,
-                        "size": len(data)}  # fmt: skip
-                summary.setdefault(name, []).append(info)
-            elif name in fields:
-                request[REPEATED] = name
-            else:
-                fields[name] = summary[name] = str(value)
-        request[FIELDS], request[FILES] = fields, files
-        return summary
+        """Parse a multipart body (:func:`read_form`): the summary is recorded, the fields and
+        files are kept on the request for :meth:`_edits`."""
+        form = await read_form(request)
+        request[FIELDS], request[FILES] = form.fields, form.files
+        if form.repeated:
+            request[REPEATED] = form.repeated
+        return form.summary
 
     def _authenticate(self, request: web.Request) -> None:
-        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and key.strip() == self.api_key:
-            return
-        key = key.strip()
-        if not key:
-            message = (
-                "You didn't provide an API key. You need to provide your API key in an Authorization "
-                "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
-            )
-        else:
-            message = (
-                f"Incorrect API key provided: {key[:3]}{'*' * 8}{key[-4:]}. "
-                "You can find your API key at https://platform.openai.com/account/api-keys."
-            )
-        raise OpenAIError(401, message, code="invalid_api_key")
+        check_api_key(request.headers.get("Authorization", ""), self.api_key)
 
     def _model(self, name: Any, param: str) -> ModelSpec:
         if name in self.retired_models or name not in MODELS:

@@ -24,6 +24,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import web
+
 from tests.fakes.openai_rules import OpenAIError, invalid, missing, unknown
 from tests.openapi import declared_properties, schema_errors
 
@@ -170,6 +172,39 @@ def _input_image(part: dict[str, Any], param: str) -> list[SeenImage]:
 
 
 # --- /images/edits -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Form:
+    """A multipart body: text ``fields``, ``files`` as ``(field, filename, content_type, data)``,
+    the name of a ``repeated`` text field (or ``None``), and a ``summary`` to record (fields, and
+    each file as ``{"filename", "content_type", "size"}``)."""
+
+    fields: dict[str, str]
+    files: list[tuple[str, str, str, bytes]]
+    repeated: str | None
+    summary: dict[str, Any]
+
+
+async def read_form(request: web.Request) -> Form:
+    """Parse the ``multipart/form-data`` body of ``request``."""
+    form = await request.post()
+    fields: dict[str, str] = {}
+    files: list[tuple[str, str, str, bytes]] = []
+    summary: dict[str, Any] = {}
+    repeated = None
+    for name, value in form.items():
+        if isinstance(value, web.FileField):
+            data = value.file.read()
+            files.append((name, value.filename, value.content_type, data))
+            info = {"filename": value.filename, "content_type": value.content_type,
+                    "size": len(data)}  # fmt: skip
+            summary.setdefault(name, []).append(info)
+        elif name in fields:
+            repeated = name
+        else:
+            fields[name] = summary[name] = str(value)
+    return Form(fields, files, repeated, summary)
 
 
 @dataclass(frozen=True)

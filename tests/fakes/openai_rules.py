@@ -172,3 +172,23 @@ def check_options(spec: ModelSpec, options: dict[str, Any], prefix: str = "") ->
         "background": "opaque" if background == "auto" else background,
         "output_format": output_format,
     }
+
+
+def check_api_key(authorization: str, api_key: str) -> None:
+    """Raise 401 ``invalid_api_key`` (OpenAI's messages) unless ``authorization`` is
+    ``Bearer <api_key>``."""
+    scheme, _, key = authorization.partition(" ")
+    if scheme.lower() == "bearer" and key.strip() == api_key:
+        return
+    key = key.strip()
+    if not key:
+        message = (
+            "You didn't provide an API key. You need to provide your API key in an Authorization "
+            "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+        )
+    else:
+        message = (
+            f"Incorrect API key provided: {key[:3]}{'*' * 8}{key[-4:]}. "
+            "You can find your API key at https://platform.openai.com/account/api-keys."
+        )
+    raise OpenAIError(401, message, code="invalid_api_key")
