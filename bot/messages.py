@@ -5,6 +5,7 @@ Texts are Slack mrkdwn. Functions take the data they show; none of them ever rec
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -181,6 +182,11 @@ REGENERATE_EXPIRED = (
 )
 
 
+JOB_INTERRUPTED = (
+    ":arrows_counterclockwise: Imagine restarted before the images were ready. Please try again."
+)
+
+
 def job_timed_out(seconds: float) -> str:
     """Shown when a job passed JOB_TIMEOUT_S."""
     return (
@@ -248,6 +254,8 @@ def for_error(exc: BaseException) -> str:
         return ARCHIVED_CHANNEL if exc.error == "is_archived" else PRIVATE_CHANNEL
     if isinstance(exc, errors.DeliveryError):
         return UPLOAD_FAILED.format(error=exc.error)
+    if isinstance(exc, errors.CapacityWaitError):
+        return capacity_wait_expired(exc.max_wait_s)
     return UNEXPECTED
 
 
@@ -299,6 +307,74 @@ def interrupted_notice(user_prompt: str) -> str:
         f":warning: Imagine restarted before your images were ready: “{escape_mrkdwn(shown)}”. "
         "Press *Regenerate* to run the request again."
     )
+
+
+# --- Waiting for OpenAI, cancel and resume (issue #10) -------------------------------------------
+
+WAITING_PREFIX = ":hourglass: Waiting for OpenAI capacity"
+CANCEL_LABEL = "Cancel"
+
+
+def _about(seconds: float) -> str:
+    if seconds < 60:
+        return "in less than a minute"
+    minutes = math.ceil(seconds / 60)
+    return f"in about {plural(minutes, 'minute')}"
+
+
+def waiting_for_capacity(seconds: float) -> str:
+    """Told once when a request waits for OpenAI's rate limit; ``seconds`` is the estimate."""
+    return (
+        f"{WAITING_PREFIX}: OpenAI limits how many images this workspace can make per minute, "
+        f"and others asked first. Your request starts {_about(seconds)}."
+    )
+
+
+def capacity_wait_expired(max_wait_s: float) -> str:
+    """Shown when a request waited MAX_WAIT_S for OpenAI capacity and was given up."""
+    minutes = max_wait_s / 60
+    span = plural(round(minutes), "minute") if minutes >= 1 else plural(int(max_wait_s), "second")
+    return (
+        f":warning: OpenAI had no capacity for your request for {span}, so I gave it up. "
+        "Please try again later."
+    )
+
+
+def waiting_own_jobs(n: int, position: int, running: int) -> str:
+    """The ack when the user already has ``running`` requests generating (MAX_JOBS_PER_USER)."""
+    return (
+        f":hourglass_flowing_sand: You're number {position:,} in line: you already have "
+        f"{plural(running, 'request')} generating, and this one ({plural(n, 'image')}) starts "
+        "when one of them is done."
+    )
+
+
+CANCELLED = ":no_entry_sign: Cancelled. Nothing was posted."
+CANCEL_TOO_LATE = "Your images are already being posted, so this request can't be cancelled."
+CANCEL_GONE = "This request has already finished."
+
+
+def cancel_not_yours(owner_id: str) -> str:
+    """Shown to someone who presses another person's Cancel button."""
+    return f"Only <@{owner_id}> can cancel this request."
+
+
+def cancelled_notice(user_prompt: str) -> str:
+    """Replaces the ack of a cancelled request."""
+    return f":no_entry_sign: Cancelled “{_short_prompt(user_prompt)}”. Nothing was posted."
+
+
+def resumed_notice(user_prompt: str) -> str:
+    """Told to the owner of a request that resumed by itself after a restart."""
+    return (
+        f":arrows_counterclockwise: Imagine restarted; your request “{_short_prompt(user_prompt)}” "
+        "was resumed after a restart and is on its way."
+    )
+
+
+def _short_prompt(user_prompt: str) -> str:
+    shown = user_prompt if len(user_prompt) <= 200 else user_prompt[:199] + "…"
+    return escape_mrkdwn(shown)
 
 
 # --- Models and shutdown dates (issue #10); read by admins ------------------------------------
@@ -427,8 +503,7 @@ def input_too_big(name: str, size: int | None, limit: int) -> str:
     """Shown for a file over MAX_INPUT_IMAGE_BYTES (``size`` ``None``: found while downloading)."""
     what = f"is {_size(size)}" if size is not None else f"is larger than {_size(limit)}"
     return (
-        f"{escape_mrkdwn(name)} {what}; images can be at most {_size(limit)}. "
-        "Attach a smaller one."
+        f"{escape_mrkdwn(name)} {what}; images can be at most {_size(limit)}. Attach a smaller one."
     )
 
 
@@ -512,3 +587,48 @@ def channels_invalid(count: int, maximum: int) -> str:
 def settings_change_line(who: str, when: datetime, parts: list[str]) -> str:
     """One line of the settings history on the Home tab."""
     return f"{slack_date(when)} · <@{who}> " + "; ".join(parts)
+
+
+# --- Workflow Builder step "Generate images" (issue #9) ------------------------------------------
+# Sent to Slack with functions.completeError; Workflow Builder shows them to the workflow's owner
+# and the person who ran it.
+
+STEP_CHANNEL_MISSING = (
+    "Choose the channel to post the images in (the step's “Channel” input is empty or not a "
+    "channel)."
+)
+
+
+def step_input_malformed(name: str) -> str:
+    """Shown when an input arrives with the wrong type (e.g. an object for the prompt)."""
+    return f"The step's input `{name}` has a value I can't use. Check it in Workflow Builder."
+
+
+def step_n_invalid(value: str, max_images: int) -> str:
+    """Shown when “Number of images” is not a whole number in range."""
+    return (
+        f"“Number of images” must be a whole number from 1 to {max_images}; it was `{value[:20]}`."
+    )
+
+
+def step_preset_unknown(value: str) -> str:
+    """Shown for a preset other than none, slide or brand."""
+    return f"`{value[:20]}` is not a preset. Use `none`, `slide` or `brand`."
+
+
+def step_thread_elsewhere(thread_channel: str, channel_id: str) -> str:
+    """Shown when the message to reply under is not in the chosen channel."""
+    return (
+        f"The message to reply under is in <#{thread_channel}>, but the images are to go to "
+        f"<#{channel_id}>. Choose the same channel for both."
+    )
+
+
+def step_thread_ts_invalid(value: str) -> str:
+    """Shown when the thread timestamp is not a message timestamp."""
+    return f"`{value[:40]}` is not a message timestamp (like `1700000000.000100`)."
+
+
+def step_user_invalid(value: str) -> str:
+    """Shown when “Requested by” is not a user id."""
+    return f"`{value[:40]}` is not a Slack user. Choose a person for “Requested by”."

@@ -11,10 +11,12 @@ from typing import Protocol
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import errors, messages
+from bot.cancel import cancel_blocks
 from bot.delivery import Progress, notify, post_regenerate_button, upload_images
-from bot.jobs import Job
+from bot.jobs import Job, JobResult
 from bot.metrics import Metrics
 from bot.openai.backends import Generation, ImageBackend, user_hash
+from bot.openai.pacing import JobClock, Pacer, Ticket, current_ticket
 from bot.regenerate import RegenerateEntry, RegenerateStore
 from bot.store.pricing import PriceTable, micro_to_usd
 
@@ -72,9 +74,11 @@ class PayloadLease:
 
 class Pipeline:
     """Runs jobs end to end. ``payload_slots`` bounds the jobs holding image bytes at once;
-    ``job_timeout_s`` is each job's overall deadline (retries included); ``recorder``, when set,
-    is told each job's start, result and end; ``metrics``, when set, counts each job's outcome,
-    times it, and adds its estimated cost (``prices``) to the spend."""
+    ``job_timeout_s`` is each job's overall deadline (retries included), counted from its first
+    call admitted by ``pacer`` (at once without a pacer) and paused while it waits for OpenAI
+    capacity, at most ``max_wait_s`` in all; ``recorder``, when set, is told each job's start,
+    result and end; ``metrics``, when set, counts each job's outcome, times it, and adds its
+    estimated cost (``prices``) to the spend."""
 
     def __init__(
         self,
@@ -88,9 +92,13 @@ class Pipeline:
         recorder: JobRecorder | None = None,
         metrics: Metrics | None = None,
         prices: PriceTable | None = None,
+        pacer: Pacer | None = None,
+        max_wait_s: float = 900.0,
     ) -> None:
         self._metrics = metrics
         self._prices = prices or PriceTable.default()
+        self._pacer = pacer
+        self._max_wait_s = max_wait_s
         self._slack = slack
         self._backend = backend
         self._regenerate = regenerate
@@ -100,33 +108,47 @@ class Pipeline:
         self._recorder = recorder
 
     async def run(self, job: Job) -> None:
-        """Generate and deliver ``job``. Every failure ends in a message to the requester;
-        cancellation (shutdown) propagates, and the server tells the owner."""
+        """Generate and deliver ``job``. Every failure ends in a message to the requester; a
+        job its owner cancelled ends ``cancelled`` without a word (the Cancel button answered);
+        cancellation at shutdown propagates, and the server tells the owner."""
         started = time.monotonic()
         progress = Progress(self._slack, job.destination)
         outcome, delivered = "failed", 0
         error: BaseException | None = None
+        result = JobResult("failed", error_text=messages.UNEXPECTED)
         if self._recorder:
             await self._recorder.started(job)
         await progress.start()
         try:
-            generation = await self._generate_and_upload(job)
+            generation, file_ids = await self._generate_and_upload(job)
             delivered = len(generation.images)
             outcome = "partial" if generation.failures else "ok"
+            result = JobResult(outcome, generation=generation, file_ids=tuple(file_ids))
             await self._after_delivery(job, generation)
         except TimeoutError as exc:
             outcome, error = "timeout", exc
-            await notify(self._slack, job.destination, messages.job_timed_out(self._job_timeout_s))
+            result = JobResult(outcome, error_text=messages.job_timed_out(self._job_timeout_s))
+            await self._tell(job, result.error_text)
         except errors.ImagineError as exc:
             outcome, error = type(exc).__name__, exc
             level = logging.ERROR if isinstance(exc, ADMIN_PROBLEMS) else logging.WARNING
             log.log(level, "job %s failed: %s", job.id, exc)
-            await notify(self._slack, job.destination, messages.for_error(exc))
+            result = JobResult(outcome, error_text=messages.for_error(exc))
+            await self._tell(job, result.error_text)
         except asyncio.CancelledError as exc:
-            outcome, error = "interrupted", exc
-            raise
+            if not job.control.cancelled:
+                outcome, error = "interrupted", exc
+                result = JobResult(outcome, error_text=messages.JOB_INTERRUPTED)
+                raise
+            outcome = "cancelled"
+            result = JobResult(outcome, error_text=messages.CANCELLED)
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # cancelled by its owner: this task ends normally
         finally:
-            if outcome != "interrupted":
+            if outcome == "cancelled":
+                await progress.stop()
+            elif outcome != "interrupted":
                 await progress.finish(ok=outcome in ("ok", "partial"))
             self._log(job, started, delivered, outcome)
             if self._metrics is not None:
@@ -135,21 +157,37 @@ class Pipeline:
                 )
             if self._recorder:
                 await self._recorder.finished(job, outcome=outcome, error=error)
+            if job.watch:
+                job.watch.settle(result)
 
-    async def _generate_and_upload(self, job: Job) -> Generation:
+    async def _generate_and_upload(self, job: Job) -> tuple[Generation, list[str]]:
         """Generate the images and upload them as one message, within the job's deadline and
         holding a payload slot from the first answer to the end of the upload. Returns the
-        generation without its image bytes."""
+        generation without its image bytes, and the uploaded files' ids."""
         destination = job.destination
         lease = PayloadLease(self._payload_slots)
+
+        async def tell_wait(estimate_s: float) -> None:
+            text = messages.waiting_for_capacity(estimate_s)
+            await notify(self._slack, destination, text, cancel_blocks(text, job.id))
+
         try:
-            async with asyncio.timeout(self._job_timeout_s):
-                generation = await self._backend.generate(
-                    job.request,
-                    user=user_hash(destination.team_id, destination.user_id),
-                    on_answer=lease.acquire,
-                )
-                await upload_images(
+            async with asyncio.timeout(None) as deadline:
+                clock = JobClock(deadline, self._job_timeout_s)
+                if self._pacer is None:
+                    clock.run()
+                ticket = Ticket(self._max_wait_s, notify=tell_wait, clock=clock)
+                token = current_ticket.set(ticket)
+                try:
+                    generation = await self._backend.generate(
+                        job.request,
+                        user=user_hash(destination.team_id, destination.user_id),
+                        on_answer=lease.acquire,
+                    )
+                finally:
+                    current_ticket.reset(token)
+                job.control.delivering = True
+                file_ids = await upload_images(
                     self._slack,
                     destination,
                     generation.images,
@@ -162,7 +200,7 @@ class Pipeline:
                 )
         finally:
             lease.release()
-        return generation.without_data()
+        return generation.without_data(), file_ids
 
     async def _after_delivery(self, job: Job, generation: Generation) -> None:
         """Record the result, offer Regenerate, and tell the user about images that failed."""
@@ -183,11 +221,14 @@ class Pipeline:
         await post_regenerate_button(self._slack, destination, key)
         if generation.failures:
             reason = messages.for_error(generation.failures[0])
-            await notify(
-                self._slack,
-                destination,
-                messages.partial_failure(len(generation.failures), job.request.n, reason),
+            await self._tell(
+                job, messages.partial_failure(len(generation.failures), job.request.n, reason)
             )
+
+    async def _tell(self, job: Job, text: str | None) -> None:
+        """Tell the requester ``text`` ephemerally, unless a watcher tells them (workflow)."""
+        if text and job.watch is None:
+            await notify(self._slack, job.destination, text)
 
     def _log(self, job: Job, started: float, delivered: int, outcome: str) -> None:
         now = time.monotonic()
