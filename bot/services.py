@@ -37,10 +37,11 @@ SLACK_CONNECTION_RETRIES = 2
 @dataclass
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
-    backend, the pacer that admits OpenAI image calls, the job queue, the store (history, quotas, Regenerate keys), the recent event
-    ids, the per-workspace settings (``workspaces``) and the admin check (``admins``), the
-    app's Prometheus metrics (``GET /metrics``), the start-up model check's notices (shown
-    to admins on the Home tab), and the workflow steps running (issue #9).
+    backend, the pacer that admits OpenAI image calls, the job queue, the store (history,
+    quotas, Regenerate keys), the recent event ids, the per-workspace settings
+    (``workspaces``) and the admin check (``admins``), the app's Prometheus metrics
+    (``GET /metrics``), the start-up model check's notices (shown to admins on the Home tab),
+    and the workflow steps running (issue #9).
 
     ``settings`` are the environment's; a request's own are :meth:`settings_for` its
     workspace."""
