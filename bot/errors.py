@@ -161,3 +161,16 @@ class QueueFullError(ImagineError):
 
 class ShuttingDownError(ImagineError):
     """The app is stopping and takes no new work."""
+
+
+# --- Installations (OAuth mode) -----------------------------------------------------------------
+
+
+class NotInstalledError(ImagineError):
+    """No usable installation (bot token) for the workspace ``team_id`` (of the Enterprise Grid
+    org ``enterprise_id``, if any): it uninstalled the app or revoked its token."""
+
+    def __init__(self, team_id: str | None, enterprise_id: str | None = None) -> None:
+        self.team_id = team_id
+        self.enterprise_id = enterprise_id
+        super().__init__(f"no installation for team={team_id} enterprise={enterprise_id}")

@@ -11,6 +11,7 @@ from typing import Protocol
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import errors, messages
+from bot.clients import SlackClients
 from bot.delivery import Progress, notify, post_regenerate_button, upload_images
 from bot.jobs import Job
 from bot.openai.backends import Generation, ImageBackend, user_hash
@@ -69,14 +70,17 @@ class PayloadLease:
 
 
 class Pipeline:
-    """Runs jobs end to end. ``payload_slots`` bounds the jobs holding image bytes at once;
-    ``job_timeout_s`` is each job's overall deadline (retries included); ``recorder``, when set,
-    is told each job's start, result and end."""
+    """Runs jobs end to end. ``clients`` gives each job the Slack client of its own workspace
+    (:meth:`bot.clients.SlackClients.for_team`; ``slack`` alone: one client for every job);
+    ``payload_slots`` bounds the jobs holding image
+    bytes at once; ``job_timeout_s`` is each job's overall deadline (retries included);
+    ``recorder``, when set, is told each job's start, result and end."""
 
     def __init__(
         self,
         *,
-        slack: AsyncWebClient,
+        clients: SlackClients | None = None,
+        slack: AsyncWebClient | None = None,
         backend: ImageBackend,
         regenerate: RegenerateStore,
         model: str,
@@ -84,7 +88,11 @@ class Pipeline:
         payload_slots: asyncio.Semaphore,
         recorder: JobRecorder | None = None,
     ) -> None:
-        self._slack = slack
+        if clients is None:
+            if slack is None:
+                raise TypeError("Pipeline needs clients (or one slack client)")
+            clients = SlackClients(slack)  # one workspace
+        self._clients = clients
         self._backend = backend
         self._regenerate = regenerate
         self._model = model
@@ -94,27 +102,41 @@ class Pipeline:
 
     async def run(self, job: Job) -> None:
         """Generate and deliver ``job``. Every failure ends in a message to the requester;
-        cancellation (shutdown) propagates, and the server tells the owner."""
+        cancellation (shutdown) propagates, and the server tells the owner. A workspace that
+        uninstalled the app meanwhile cannot be told: its job is recorded and dropped."""
         started = time.monotonic()
-        progress = Progress(self._slack, job.destination)
+        destination = job.destination
+        try:
+            slack = await self._clients.for_team(destination.team_id, destination.enterprise_id)
+        except errors.NotInstalledError as exc:
+            log.warning("job %s dropped: team %s has no installation", job.id, exc.team_id)
+            if self._recorder:
+                await self._recorder.started(job)
+                await self._recorder.finished(job, outcome=type(exc).__name__, error=exc)
+            self._log(job, started, 0, type(exc).__name__)
+            return
+        await self._run(job, slack, started)
+
+    async def _run(self, job: Job, slack: AsyncWebClient, started: float) -> None:
+        progress = Progress(slack, job.destination)
         outcome, delivered = "failed", 0
         error: BaseException | None = None
         if self._recorder:
             await self._recorder.started(job)
         await progress.start()
         try:
-            generation = await self._generate_and_upload(job)
+            generation = await self._generate_and_upload(job, slack)
             delivered = len(generation.images)
             outcome = "partial" if generation.failures else "ok"
-            await self._after_delivery(job, generation)
+            await self._after_delivery(job, generation, slack)
         except TimeoutError as exc:
             outcome, error = "timeout", exc
-            await notify(self._slack, job.destination, messages.job_timed_out(self._job_timeout_s))
+            await notify(slack, job.destination, messages.job_timed_out(self._job_timeout_s))
         except errors.ImagineError as exc:
             outcome, error = type(exc).__name__, exc
             level = logging.ERROR if isinstance(exc, ADMIN_PROBLEMS) else logging.WARNING
             log.log(level, "job %s failed: %s", job.id, exc)
-            await notify(self._slack, job.destination, messages.for_error(exc))
+            await notify(slack, job.destination, messages.for_error(exc))
         except asyncio.CancelledError as exc:
             outcome, error = "interrupted", exc
             raise
@@ -125,7 +147,7 @@ class Pipeline:
             if self._recorder:
                 await self._recorder.finished(job, outcome=outcome, error=error)
 
-    async def _generate_and_upload(self, job: Job) -> Generation:
+    async def _generate_and_upload(self, job: Job, slack: AsyncWebClient) -> Generation:
         """Generate the images and upload them as one message, within the job's deadline and
         holding a payload slot from the first answer to the end of the upload. Returns the
         generation without its image bytes."""
@@ -139,7 +161,7 @@ class Pipeline:
                     on_answer=lease.acquire,
                 )
                 await upload_images(
-                    self._slack,
+                    slack,
                     destination,
                     generation.images,
                     caption=messages.caption(
@@ -153,17 +175,19 @@ class Pipeline:
             lease.release()
         return generation.without_data()
 
-    async def _after_delivery(self, job: Job, generation: Generation) -> None:
+    async def _after_delivery(
+        self, job: Job, generation: Generation, slack: AsyncWebClient
+    ) -> None:
         """Record the result, offer Regenerate, and tell the user about images that failed."""
         if self._recorder:
             await self._recorder.record_generation(job, generation)
         destination = job.destination
         key = await self._regenerate.put(RegenerateEntry.of(job))
-        await post_regenerate_button(self._slack, destination, key)
+        await post_regenerate_button(slack, destination, key)
         if generation.failures:
             reason = messages.for_error(generation.failures[0])
             await notify(
-                self._slack,
+                slack,
                 destination,
                 messages.partial_failure(len(generation.failures), job.request.n, reason),
             )

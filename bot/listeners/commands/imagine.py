@@ -45,6 +45,7 @@ async def imagine_command(
         return
     destination = Destination(
         team_id=payload.team_id,
+        enterprise_id=context.enterprise_id,
         channel_id=payload.channel_id,
         user_id=payload.user_id,
         response_url=payload.response_url,
