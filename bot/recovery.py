@@ -5,7 +5,7 @@
 - Each owner is told with their own workspace's bot token (``services.clients.for_team``); a
   workspace that has uninstalled the app is skipped.
 - At start: rows a crashed process left ``queued`` or ``running`` are found by the store
-  (:meth:`bot.store.Store.interrupted_jobs`, each returned once) and their owners told.
+  (:meth:`bot.store.interrupted.InterruptedJobs.claim`, each returned once) and their owners told.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ async def tell_unfinished(services: Services, jobs: list[Job]) -> None:
     """Record ``jobs`` as interrupted and tell each owner, with a Regenerate button."""
 
     async def tell(job: Job) -> None:
-        await services.store.finished(job, outcome="interrupted", error=None)
-        key = await services.store.put(RegenerateEntry.of(job))
+        await services.store.history.finished(job, outcome="interrupted", error=None)
+        key = await services.store.regenerate.put(RegenerateEntry.of(job))
         text = messages.interrupted_notice(job.request.user_prompt)
         destination = job.destination
         client = await _client(services, destination.team_id, destination.enterprise_id)
@@ -44,7 +44,7 @@ async def tell_unfinished(services: Services, jobs: list[Job]) -> None:
 
 async def tell_interrupted_at_start(services: Services) -> int:
     """Tell the owners of jobs a previous process left unfinished; returns how many."""
-    interrupted = await services.store.interrupted_jobs()
+    interrupted = await services.store.interrupted.claim()
 
     async def tell(job: InterruptedJob) -> None:
         client = await _client(services, job.team_id, None)

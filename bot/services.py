@@ -143,11 +143,11 @@ def build_services(
     pipeline = Pipeline(
         clients=clients,
         backend=backend,
-        regenerate=store,
+        regenerate=store.regenerate,
         model=caps.name,
         job_timeout_s=settings.job_timeout_s,
         payload_slots=asyncio.Semaphore(settings.max_payloads_in_memory),
-        recorder=store,
+        recorder=store.history,
     )
     jobs = JobQueue(
         pipeline.run,

@@ -1,8 +1,10 @@
 """Generation history, quotas and cost: SQLite by default, PostgreSQL for several instances.
 
-- :class:`Store` records every request (who, where, what, model and API, status, timings, tokens,
-  estimated cost), enforces the per-user daily image limit and the workspace's monthly budget
-  atomically in the database, keeps the Regenerate keys, and reports usage.
+- :class:`Store` (one small class per stored concern: reservations, history, reports,
+  Regenerate keys, instances, interrupted jobs; see :mod:`bot.store.store`) records every
+  request (who, where, what, model and API, status, timings, tokens, estimated cost),
+  enforces the per-user daily image limit and the workspace's monthly budget atomically in the
+  database, keeps the Regenerate keys, and reports usage.
 - :class:`InstallationStore` and :class:`OAuthStateStore` keep Slack installations and OAuth
   states (OAuth mode) in slack_sdk's table layout (:mod:`bot.store.installations`).
 - :class:`PriceTable` is the one price table (:mod:`bot.store.pricing`), overridable with

@@ -30,7 +30,7 @@ async def regenerate(
     except ValidationError:
         log.warning("malformed block_actions payload")
         return
-    entry = await services.store.get(str(action.get("value") or ""))
+    entry = await services.store.regenerate.get(str(action.get("value") or ""))
     team_id = str(context.team_id or (payload.team.id if payload.team else ""))
     if entry is not None and entry.team_id != team_id:
         log.warning("Regenerate key of team %s clicked in team %s", entry.team_id, team_id)
