@@ -252,6 +252,9 @@ class FakeSlack(LocalServer):
         self._ids = itertools.count(1)
         self._ts_ticks = itertools.count(100, 100)  # message ts: 1700001000.000100, .000200, ...
         self._response_urls: dict[str, int] = {}  # id -> posts so far
+        self.current_token: str | None = None  # the token of the call being answered
+        # Methods authenticated otherwise than by a token (see tests.fakes.slack_oauth).
+        self._tokenless: dict[str, Callable[[dict[str, Any], web.Request], dict[str, Any]]] = {}
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -383,21 +386,27 @@ class FakeSlack(LocalServer):
         token = _bearer(request) or (
             params.get("token") if request.content_type != "application/json" else None
         )
+        if method in self._tokenless:  # e.g. oauth.v2.access: client credentials instead
+            try:
+                return web.json_response({"ok": True, **self._tokenless[method](params, request)})
+            except SlackError as exc:
+                return _answer_error(exc)
         if not token:
             return _answer_error(SlackError("not_authed"))
         if method == "apps.connections.open":
             if self.app_token is None or token != self.app_token:
                 return _answer_error(SlackError("invalid_auth"))
             return web.json_response({"ok": True, "url": f"ws://{self.host}:{self.port}/socket"})
-        if token != self.bot_token:
-            return _answer_error(SlackError("invalid_auth"))
         handler = self._methods.get(method)
-        if handler is None:
-            return _answer_error(SlackError("unknown_method"))
         try:
+            self._check_token(token, method)
+            if handler is None:
+                raise SlackError("unknown_method")
             for name in REQUIRED.get(method, ()):
                 if params.get(name) in (None, ""):
                     raise _missing(name)
+            # Handlers run without awaiting: the caller's token is theirs until they return.
+            self.current_token = token
             return web.json_response({"ok": True, **handler(params)})
         except SlackError as exc:
             return _answer_error(exc)
@@ -463,6 +472,12 @@ class FakeSlack(LocalServer):
         return web.json_response({"ok": True})
 
     # --- shared rules -------------------------------------------------------------------------
+
+    def _check_token(self, token: str, method: str) -> None:
+        """Raise ``invalid_auth`` unless ``token`` is the bot token (several workspaces, each
+        with its own token: :class:`tests.fakes.slack_oauth.FakeSlackWorkspaces`)."""
+        if token != self.bot_token:
+            raise SlackError("invalid_auth")
 
     def _new_ts(self) -> str:
         seconds, micros = divmod(next(self._ts_ticks), 1_000_000)
