@@ -1,8 +1,8 @@
 """Logging set-up with secret redaction.
 
 :class:`RedactingFormatter` removes the configured secrets and anything shaped like a Slack
-token, an OpenAI key, a bearer or basic credential or a ``response_url`` from every formatted line, tracebacks
-included, whichever library logged it (slack_sdk, httpx, aiohttp, bolt).
+token, an OpenAI key, a bearer or basic credential or a ``response_url`` from every formatted
+line, tracebacks included, whichever library logged it (slack_sdk, httpx, aiohttp, bolt).
 """
 
 from __future__ import annotations

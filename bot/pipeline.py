@@ -14,8 +14,10 @@ from bot import errors, messages
 from bot.clients import SlackClients
 from bot.delivery import Progress, notify, post_regenerate_button, upload_images
 from bot.jobs import Job
+from bot.metrics import Metrics
 from bot.openai.backends import Generation, ImageBackend, user_hash
 from bot.regenerate import RegenerateEntry, RegenerateStore
+from bot.store.pricing import PriceTable, micro_to_usd
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +74,10 @@ class PayloadLease:
 class Pipeline:
     """Runs jobs end to end. ``clients`` gives each job the Slack client of its own workspace
     (:meth:`bot.clients.SlackClients.for_team`; ``slack`` alone: one client for every job);
-    ``payload_slots`` bounds the jobs holding image
-    bytes at once; ``job_timeout_s`` is each job's overall deadline (retries included);
-    ``recorder``, when set, is told each job's start, result and end."""
+    ``payload_slots`` bounds the jobs holding image bytes at once; ``job_timeout_s`` is each
+    job's overall deadline (retries included); ``recorder``, when set, is told each job's start,
+    result and end; ``metrics``, when set, counts each job's outcome, times it, and adds its
+    estimated cost (``prices``) to the spend."""
 
     def __init__(
         self,
@@ -87,12 +90,16 @@ class Pipeline:
         job_timeout_s: float,
         payload_slots: asyncio.Semaphore,
         recorder: JobRecorder | None = None,
+        metrics: Metrics | None = None,
+        prices: PriceTable | None = None,
     ) -> None:
         if clients is None:
             if slack is None:
                 raise TypeError("Pipeline needs clients (or one slack client)")
             clients = SlackClients(slack)  # one workspace
         self._clients = clients
+        self._metrics = metrics
+        self._prices = prices or PriceTable.default()
         self._backend = backend
         self._regenerate = regenerate
         self._model = model
@@ -114,6 +121,10 @@ class Pipeline:
                 await self._recorder.started(job)
                 await self._recorder.finished(job, outcome=type(exc).__name__, error=exc)
             self._log(job, started, 0, type(exc).__name__)
+            if self._metrics is not None:
+                self._metrics.job_done(
+                    job.source, self._model, job.request.quality, type(exc).__name__, job.created_at
+                )
             return
         await self._run(job, slack, started)
 
@@ -144,6 +155,10 @@ class Pipeline:
             if outcome != "interrupted":
                 await progress.finish(ok=outcome in ("ok", "partial"))
             self._log(job, started, delivered, outcome)
+            if self._metrics is not None:
+                self._metrics.job_done(
+                    job.source, self._model, job.request.quality, outcome, job.created_at
+                )
             if self._recorder:
                 await self._recorder.finished(job, outcome=outcome, error=error)
 
@@ -181,6 +196,16 @@ class Pipeline:
         """Record the result, offer Regenerate, and tell the user about images that failed."""
         if self._recorder:
             await self._recorder.record_generation(job, generation)
+        if self._metrics is not None:
+            cost = self._prices.generation_micro(
+                self._model,
+                job.request.quality,
+                job.request.size,
+                len(generation.images),
+                input_tokens=generation.usage.input_tokens,
+                output_tokens=generation.usage.output_tokens,
+            )
+            self._metrics.spend_usd.labels(self._model).inc(micro_to_usd(cost))
         destination = job.destination
         key = await self._regenerate.put(RegenerateEntry.of(job))
         await post_regenerate_button(slack, destination, key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 import httpx
@@ -19,7 +19,9 @@ from bot.capabilities import capabilities_for
 from bot.clients import SlackClients
 from bot.dedup import RecentIds
 from bot.jobs import JobQueue
+from bot.metrics import Metrics
 from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBackend
+from bot.openai.model_check import ModelNotice
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.store import InstallationStore, PriceTable, Store
@@ -33,8 +35,9 @@ SLACK_CONNECTION_RETRIES = 2
 @dataclass
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
-    backend, the job queue, the store (history, quotas, Regenerate keys) and the recent event
-    ids.
+    backend, the job queue, the store (history, quotas, Regenerate keys), the recent event
+    ids, the app's Prometheus metrics (``GET /metrics``), and the start-up model check's
+    notices (shown to admins on the Home tab).
 
     ``slack`` carries ``SLACK_BOT_TOKEN`` in single-workspace mode and no token in OAuth mode;
     background work gets the client of a job's workspace from ``clients.for_team(team_id,
@@ -51,6 +54,8 @@ class Services:
     jobs: JobQueue
     store: Store
     recent_events: RecentIds
+    metrics: Metrics = field(default_factory=Metrics)
+    model_notices: list[ModelNotice] = field(default_factory=list)
 
     async def aclose(self) -> None:
         """Close the HTTP connection pools and the database."""
@@ -122,6 +127,7 @@ def build_services(
             client=slack,
         )
     clients = SlackClients(slack, installations, rotator)
+    metrics = Metrics()
     openai = OpenAIClient(
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
@@ -131,6 +137,7 @@ def build_services(
         max_backoff_s=settings.openai_max_backoff_s,
         max_download_bytes=settings.max_image_download_bytes,
         http=http,
+        metrics=metrics,
     )
     caps = capabilities_for(settings.image_model)
     backend: ImageBackend
@@ -148,12 +155,15 @@ def build_services(
         job_timeout_s=settings.job_timeout_s,
         payload_slots=asyncio.Semaphore(settings.max_payloads_in_memory),
         recorder=store.history,
+        metrics=metrics,
+        prices=PriceTable.from_json(settings.prices_json),
     )
     jobs = JobQueue(
         pipeline.run,
         max_running=settings.max_concurrent_jobs,
         max_waiting=settings.max_queued_jobs,
     )
+    metrics.watch_queue(lambda: jobs.running, lambda: jobs.waiting)
     return Services(
         settings=settings,
         slack=slack,
@@ -165,4 +175,5 @@ def build_services(
         jobs=jobs,
         store=store,
         recent_events=RecentIds(),
+        metrics=metrics,
     )

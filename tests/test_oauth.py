@@ -216,6 +216,7 @@ async def test_only_the_two_oauth_pages_are_new(start_oauth) -> None:
         assert routes == {
             ("POST", "/slack/events"),
             ("GET", "/healthz"),
+            ("GET", "/metrics"),  # issue #10
             ("GET", "/slack/install"),
             ("GET", "/slack/oauth_redirect"),
         }
