@@ -169,6 +169,10 @@ async def serve(settings: Settings) -> None:
     Raises :class:`ConfigError` when Slack rejects the bot token, or OpenAI the API key or the
     model (:func:`bot.openai.model_check.check_models`, before anything else is opened).
     """
+    stop = asyncio.Event()  # a signal during start-up is honoured once the app is up
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     model_notices = await check_models(settings)
     services = await open_services(settings)
     services.model_notices = model_notices
@@ -196,11 +200,6 @@ async def serve(settings: Settings) -> None:
     if bolt.oauth_flow is not None:
         log.info("OAuth mode: Add to Slack at GET %s", bolt.oauth_flow.install_path)
     await tell_interrupted_at_start(services)
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
 
     log.info("shutting down: %d running, %d waiting", services.jobs.running, services.jobs.waiting)

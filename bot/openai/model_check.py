@@ -74,6 +74,17 @@ class ModelNotice:
     advisory: bool
     text: str
 
+    def text_on(self, today: date) -> str:
+        """The sentence as of ``today`` (days left counted from it), for the Home tab."""
+        return messages.model_shutdown_notice(
+            self.setting,
+            self.model,
+            self.shutdown_date,
+            self.replacement,
+            today=today,
+            advisory=self.advisory,
+        )
+
 
 @dataclass(frozen=True)
 class _Target:
