@@ -299,13 +299,17 @@ async def test_an_org_wide_install_serves_every_workspace_of_the_org(start_oauth
             "a lab robot", team="T6", channel="C6GEN", enterprise="E1", org_wide=True
         )
         message = await delivered(imagine, "C6GEN")
-        await slack.wait_for(lambda: any(m.blocks for m in slack.messages), timeout=10)
+        await button_in(imagine, "C6GEN")
         assert "a lab robot" in message.text and uploads_by(slack, org_token) == 1
 
         # the org uninstalls: its installation goes, and the workspaces are refused
         answer = await imagine.post(json.dumps(slack.uninstall("T5")), "application/json")
         assert answer.status == 200
-        assert await rows(imagine, INSTALLATIONS) == [] and await rows(imagine, BOTS) == []
+
+        async def gone() -> bool:
+            return await rows(imagine, INSTALLATIONS) == [] and await rows(imagine, BOTS) == []
+
+        await eventually(gone)
         answer = await imagine.command(
             "another robot", team="T6", channel="C6GEN", enterprise="E1", org_wide=True
         )
