@@ -190,6 +190,25 @@ async def test_a_404_from_a_gateway_without_the_route_is_only_a_warning(
 
 
 @respx.mock
+async def test_a_restricted_key_that_may_not_read_models_is_only_a_warning(
+    make_settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    message = (
+        "You have insufficient permissions for this operation. Missing scopes: api.model.read. "
+        "Check that you have the correct role in your organization (Reader, Writer, Owner) and "
+        "project (Member, Owner), and if you're using a restricted API key, that it has the "
+        "necessary scopes."
+    )
+    body = {"error": {"message": message, "type": "invalid_request_error", "param": None,
+                      "code": None}}  # fmt: skip
+    respx.get(url__regex=r"https://api\.openai\.com/v1/models/.*").respond(401, json=body)
+    settings = make_settings(openai_base_url="https://api.openai.com/v1")
+    with caplog.at_level(logging.WARNING):
+        assert await check_models(settings, today=TODAY) == []
+    assert "api.model.read" in caplog.text
+
+
+@respx.mock
 async def test_a_server_error_or_odd_answer_is_a_warning(make_settings: Any) -> None:
     route = respx.get(url__regex=r"https://api\.openai\.com/v1/models/.*")
     route.side_effect = [httpx.Response(503), httpx.Response(200, json={"no": "model"})]
