@@ -25,6 +25,8 @@ from bot.openai.model_check import ModelNotice
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.store import InstallationStore, PriceTable, Store
+from bot.workspace.admins import AdminCheck
+from bot.workspace.resolver import SettingsResolver
 
 SLACK_TIMEOUT_S = 30
 SLACK_RATE_LIMIT_RETRIES = 3
@@ -36,12 +38,15 @@ SLACK_CONNECTION_RETRIES = 2
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
     backend, the job queue, the store (history, quotas, Regenerate keys), the recent event
-    ids, the app's Prometheus metrics (``GET /metrics``), and the start-up model check's
-    notices (shown to admins on the Home tab).
+    ids, the per-workspace settings (``workspaces``) and the admin check (``admins``), the
+    app's Prometheus metrics (``GET /metrics``), and the start-up model check's notices (shown
+    to admins on the Home tab).
 
-    ``slack`` carries ``SLACK_BOT_TOKEN`` in single-workspace mode and no token in OAuth mode;
-    background work gets the client of a job's workspace from ``clients.for_team(team_id,
-    enterprise_id)``. ``installations`` is the installation store in OAuth mode, else ``None``.
+    ``settings`` are the environment's; a request's own are :meth:`settings_for` its
+    workspace. ``slack`` carries ``SLACK_BOT_TOKEN`` in single-workspace mode and no token in
+    OAuth mode; background work gets the client of a job's workspace from
+    ``clients.for_team(team_id, enterprise_id)``. ``installations`` is the installation store in
+    OAuth mode, else ``None``.
     """
 
     settings: Settings
@@ -54,8 +59,16 @@ class Services:
     jobs: JobQueue
     store: Store
     recent_events: RecentIds
+    workspaces: SettingsResolver
+    admins: AdminCheck
     metrics: Metrics = field(default_factory=Metrics)
     model_notices: list[ModelNotice] = field(default_factory=list)
+
+    async def settings_for(self, team_id: str | None, enterprise_id: str | None = None) -> Settings:
+        """The effective settings of a request from ``team_id`` (``enterprise_id`` on
+        Enterprise Grid): the environment's, with the organisation's and then the workspace's
+        overrides from the database on top (:mod:`bot.workspace.resolver`)."""
+        return await self.workspaces.settings_for(team_id, enterprise_id)
 
     async def aclose(self) -> None:
         """Close the HTTP connection pools and the database."""
@@ -175,5 +188,11 @@ def build_services(
         jobs=jobs,
         store=store,
         recent_events=RecentIds(),
+        workspaces=SettingsResolver(
+            settings,
+            store.workspace_settings,
+            ttl_s=settings.workspace_settings_cache_s,
+        ),
+        admins=AdminCheck(ttl_s=settings.workspace_admin_cache_s),
         metrics=metrics,
     )

@@ -9,6 +9,7 @@
   states (OAuth mode) in slack_sdk's table layout (:mod:`bot.store.installations`).
 - :class:`PriceTable` is the one price table (:mod:`bot.store.pricing`), overridable with
   ``PRICES_JSON``.
+- :class:`WorkspaceSettingsStore` keeps each workspace's settings and their change history.
 - The schema is managed by Alembic (``bot/store/migrations``): :meth:`Store.open` upgrades to
   head at start; ``python -m bot.store upgrade`` does it by hand.
 
@@ -29,6 +30,7 @@ from bot.store.records import (
     UserUsage,
 )
 from bot.store.store import Store
+from bot.store.workspace_settings import SettingsChange, WorkspaceSettingsStore
 
 __all__ = [
     "GenerationRecord",
@@ -39,9 +41,11 @@ __all__ = [
     "PriceTable",
     "QuotaExceededError",
     "QuotaKind",
+    "SettingsChange",
     "Store",
     "TeamUsage",
     "Totals",
     "UserTotal",
     "UserUsage",
+    "WorkspaceSettingsStore",
 ]

@@ -9,6 +9,8 @@
   (:class:`bot.regenerate.RegenerateStore`).
 - :attr:`Store.instances` (:mod:`bot.store.instances`): the processes sharing the database.
 - :attr:`Store.interrupted` (:mod:`bot.store.interrupted`): dead processes' unfinished jobs.
+- :attr:`Store.workspace_settings` (:mod:`bot.store.workspace_settings`): each workspace's
+  settings and their change history (issue #11).
 
 Times are stored in UTC; the user's day and the workspace's month are UTC periods.
 """
@@ -26,6 +28,7 @@ from bot.store.regenerate_keys import RegenerateKeys
 from bot.store.reports import Reports
 from bot.store.reservations import Reservations
 from bot.store.rows import JobRows, error_code
+from bot.store.workspace_settings import WorkspaceSettingsStore
 
 
 class Store:
@@ -55,6 +58,7 @@ class Store:
         self.interrupted = InterruptedJobs(
             engine, instances=self.instances, regenerate=self.regenerate
         )
+        self.workspace_settings = WorkspaceSettingsStore(engine)
 
     @classmethod
     async def open(

@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fakes import FaultQueue, LocalServer
+from tests.fakes.slack_users import SlackUsers, UserNotFound, element_problems
 
 CHANNEL_KINDS = frozenset({"member", "public", "private", "archived"})
 _TS_PATTERN = re.compile(r"^\d{10}\.\d{6}$")
@@ -48,6 +49,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "views.push": ("trigger_id", "view"),
     "views.update": ("view",),
     "views.publish": ("user_id", "view"),
+    "users.info": ("user",),
 }
 
 # Block Kit limits checked wherever they appear (characters or items).
@@ -153,6 +155,7 @@ def _block_problems(value: Any, pointer: str) -> Iterator[str]:
     if not isinstance(value, dict):
         return
     kind = value.get("type")
+    yield from element_problems(value, pointer)
     if kind == "button" and len(str(value.get("value", ""))) > 2000:
         yield _too_long(2000, f"{pointer}/value")
     if kind in ("static_select", "multi_static_select") and len(value.get("options", [])) > 100:
@@ -204,6 +207,7 @@ class FakeSlack(LocalServer):
 
     Recorded (all lists in arrival order):
         ``calls`` (:class:`SlackCall`, every ``/api/`` request, refused ones too),
+        ``users`` (people for ``users.info``: :class:`tests.fakes.slack_users.SlackUsers`),
         ``messages`` (:class:`SlackMessage`), ``ephemerals`` (dicts: ``channel``, ``user``,
         ``text``, ``blocks``, ``thread_ts``, ``message_ts``), ``reactions`` (``(channel, ts)`` ->
         set of names now on it), ``views`` (view dicts as opened, pushed or updated, each with its
@@ -248,6 +252,7 @@ class FakeSlack(LocalServer):
         self.responses: list[dict[str, Any]] = []
         self.uploads: dict[str, _Upload] = {}
         self.faults: FaultQueue[SlackFault] = FaultQueue()
+        self.users = SlackUsers()  # users.info (tests.fakes.slack_users)
 
         self._ids = itertools.count(1)
         self._ts_ticks = itertools.count(100, 100)  # message ts: 1700001000.000100, .000200, ...
@@ -270,6 +275,7 @@ class FakeSlack(LocalServer):
             "views.push": self._views_open,
             "views.update": self._views_update,
             "views.publish": self._views_publish,
+            "users.info": self._users_info,
         }
         self.app.router.add_route("*", "/api/{method}", self._api)
         self.app.router.add_post("/upload/{file_id}", self._upload)
@@ -728,6 +734,12 @@ class FakeSlack(LocalServer):
         view = {**self._view(params, "home"), "id": f"V{next(self._ids):010d}"}
         self.home_views[str(params["user_id"])] = view
         return {"view": _view_answer(view)}
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self.users.users_info(params)
+        except UserNotFound:
+            raise SlackError("user_not_found") from None
 
     # --- command line -------------------------------------------------------------------------
 
