@@ -11,8 +11,8 @@ from typing import Protocol
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import errors, messages
-from bot.clients import SlackClients
 from bot.cancel import cancel_blocks
+from bot.clients import SlackClients
 from bot.delivery import Progress, notify, post_regenerate_button, upload_images
 from bot.jobs import Job
 from bot.metrics import Metrics

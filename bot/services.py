@@ -39,9 +39,10 @@ SLACK_CONNECTION_RETRIES = 2
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
     backend, the pacer that admits OpenAI image calls, the job queue, the store (history,
-    quotas, Regenerate keys), the recent event ids, the per-workspace settings (``workspaces``) and the admin check (``admins``), the
-    app's Prometheus metrics (``GET /metrics``), and the start-up model check's notices (shown
-    to admins on the Home tab).
+    quotas, Regenerate keys), the recent event ids, the per-workspace settings
+    (``workspaces``) and the admin check (``admins``), the app's Prometheus metrics
+    (``GET /metrics``), and the start-up model check's notices (shown to admins on the Home
+    tab).
 
     ``settings`` are the environment's; a request's own are :meth:`settings_for` its
     workspace. ``slack`` carries ``SLACK_BOT_TOKEN`` in single-workspace mode and no token in
