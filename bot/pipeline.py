@@ -14,7 +14,7 @@ from bot import errors, messages
 from bot.cancel import cancel_blocks
 from bot.clients import SlackClients
 from bot.delivery import Progress, notify, post_regenerate_button, upload_images
-from bot.jobs import Job
+from bot.jobs import Job, JobResult
 from bot.metrics import Metrics
 from bot.openai.backends import Generation, ImageBackend, user_hash
 from bot.openai.pacing import JobClock, Pacer, Ticket, current_ticket
@@ -76,10 +76,10 @@ class PayloadLease:
 class Pipeline:
     """Runs jobs end to end. ``clients`` gives each job the Slack client of its own workspace
     (:meth:`bot.clients.SlackClients.for_team`; ``slack`` alone: one client for every job);
-    ``payload_slots`` bounds the jobs holding image bytes at once; ``job_timeout_s`` is each
-    job's overall deadline (retries included), counted from its first call admitted by
-    ``pacer`` (at once without a pacer) and paused while it waits for OpenAI capacity, at most
-    ``max_wait_s`` in all; ``recorder``, when set, is told each job's start,
+    ``payload_slots`` bounds the jobs holding image bytes at once;
+    ``job_timeout_s`` is each job's overall deadline (retries included), counted from its first
+    call admitted by ``pacer`` (at once without a pacer) and paused while it waits for OpenAI
+    capacity, at most ``max_wait_s`` in all; ``recorder``, when set, is told each job's start,
     result and end; ``metrics``, when set, counts each job's outcome, times it, and adds its
     estimated cost (``prices``) to the spend."""
 
@@ -99,15 +99,15 @@ class Pipeline:
         pacer: Pacer | None = None,
         max_wait_s: float = 900.0,
     ) -> None:
+        self._metrics = metrics
+        self._prices = prices or PriceTable.default()
+        self._pacer = pacer
+        self._max_wait_s = max_wait_s
         if clients is None:
             if slack is None:
                 raise TypeError("Pipeline needs clients (or one slack client)")
             clients = SlackClients(slack)  # one workspace
         self._clients = clients
-        self._metrics = metrics
-        self._prices = prices or PriceTable.default()
-        self._pacer = pacer
-        self._max_wait_s = max_wait_s
         self._backend = backend
         self._regenerate = regenerate
         self._model = model
@@ -125,43 +125,55 @@ class Pipeline:
         try:
             slack = await self._clients.for_team(destination.team_id, destination.enterprise_id)
         except errors.NotInstalledError as exc:
-            log.warning("job %s dropped: team %s has no installation", job.id, exc.team_id)
-            if self._recorder:
-                await self._recorder.started(job)
-                await self._recorder.finished(job, outcome=type(exc).__name__, error=exc)
-            self._log(job, started, 0, type(exc).__name__)
-            if self._metrics is not None:
-                self._metrics.job_done(
-                    job.source, self._model, job.request.quality, type(exc).__name__, job.created_at
-                )
+            await self._not_installed(job, exc, started)
             return
         await self._run(job, slack, started)
+
+    async def _not_installed(self, job: Job, exc: errors.NotInstalledError, started: float) -> None:
+        outcome = type(exc).__name__
+        log.warning("job %s dropped: team %s has no installation", job.id, exc.team_id)
+        if self._recorder:
+            await self._recorder.started(job)
+            await self._recorder.finished(job, outcome=outcome, error=exc)
+        self._log(job, started, 0, outcome)
+        if self._metrics is not None:
+            self._metrics.job_done(
+                job.source, self._model, job.request.quality, outcome, job.created_at
+            )
+        if job.watch:
+            job.watch.settle(JobResult(outcome, error_text=messages.NOT_INSTALLED))
 
     async def _run(self, job: Job, slack: AsyncWebClient, started: float) -> None:
         progress = Progress(slack, job.destination)
         outcome, delivered = "failed", 0
         error: BaseException | None = None
+        result = JobResult("failed", error_text=messages.UNEXPECTED)
         if self._recorder:
             await self._recorder.started(job)
         await progress.start()
         try:
-            generation = await self._generate_and_upload(job, slack)
+            generation, file_ids = await self._generate_and_upload(job, slack)
             delivered = len(generation.images)
             outcome = "partial" if generation.failures else "ok"
+            result = JobResult(outcome, generation=generation, file_ids=tuple(file_ids))
             await self._after_delivery(job, generation, slack)
         except TimeoutError as exc:
             outcome, error = "timeout", exc
-            await notify(slack, job.destination, messages.job_timed_out(self._job_timeout_s))
+            result = JobResult(outcome, error_text=messages.job_timed_out(self._job_timeout_s))
+            await self._tell(job, result.error_text, slack)
         except errors.ImagineError as exc:
             outcome, error = type(exc).__name__, exc
             level = logging.ERROR if isinstance(exc, ADMIN_PROBLEMS) else logging.WARNING
             log.log(level, "job %s failed: %s", job.id, exc)
-            await notify(slack, job.destination, messages.for_error(exc))
+            result = JobResult(outcome, error_text=messages.for_error(exc))
+            await self._tell(job, result.error_text, slack)
         except asyncio.CancelledError as exc:
             if not job.control.cancelled:
                 outcome, error = "interrupted", exc
+                result = JobResult(outcome, error_text=messages.JOB_INTERRUPTED)
                 raise
             outcome = "cancelled"
+            result = JobResult(outcome, error_text=messages.CANCELLED)
             task = asyncio.current_task()
             if task is not None:
                 task.uncancel()  # cancelled by its owner: this task ends normally
@@ -177,11 +189,15 @@ class Pipeline:
                 )
             if self._recorder:
                 await self._recorder.finished(job, outcome=outcome, error=error)
+            if job.watch:
+                job.watch.settle(result)
 
-    async def _generate_and_upload(self, job: Job, slack: AsyncWebClient) -> Generation:
+    async def _generate_and_upload(
+        self, job: Job, slack: AsyncWebClient
+    ) -> tuple[Generation, list[str]]:
         """Generate the images and upload them as one message, within the job's deadline and
         holding a payload slot from the first answer to the end of the upload. Returns the
-        generation without its image bytes."""
+        generation without its image bytes, and the uploaded files' ids."""
         destination = job.destination
         lease = PayloadLease(self._payload_slots)
 
@@ -205,7 +221,7 @@ class Pipeline:
                 finally:
                     current_ticket.reset(token)
                 job.control.delivering = True
-                await upload_images(
+                file_ids = await upload_images(
                     slack,
                     destination,
                     generation.images,
@@ -218,7 +234,7 @@ class Pipeline:
                 )
         finally:
             lease.release()
-        return generation.without_data()
+        return generation.without_data(), file_ids
 
     async def _after_delivery(
         self, job: Job, generation: Generation, slack: AsyncWebClient
@@ -241,11 +257,16 @@ class Pipeline:
         await post_regenerate_button(slack, destination, key)
         if generation.failures:
             reason = messages.for_error(generation.failures[0])
-            await notify(
-                slack,
-                destination,
+            await self._tell(
+                job,
                 messages.partial_failure(len(generation.failures), job.request.n, reason),
+                slack,
             )
+
+    async def _tell(self, job: Job, text: str | None, slack: AsyncWebClient) -> None:
+        """Tell the requester ``text`` ephemerally, unless a watcher tells them (workflow)."""
+        if text and job.watch is None:
+            await notify(slack, job.destination, text)
 
     def _log(self, job: Job, started: float, delivered: int, outcome: str) -> None:
         now = time.monotonic()

@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fakes import FaultQueue, LocalServer
+from tests.fakes.slack_functions import WorkflowFunctions
 from tests.fakes.slack_users import SlackUsers, UserNotFound, element_problems
 
 CHANNEL_KINDS = frozenset({"member", "public", "private", "archived"})
@@ -277,6 +278,7 @@ class FakeSlack(LocalServer):
             "views.publish": self._views_publish,
             "users.info": self._users_info,
         }
+        self.workflow = WorkflowFunctions(self)  # functions.*, chat.getPermalink, files.info
         self.app.router.add_route("*", "/api/{method}", self._api)
         self.app.router.add_post("/upload/{file_id}", self._upload)
         self.app.router.add_post("/response/{response_id}", self._response_url)
@@ -405,7 +407,7 @@ class FakeSlack(LocalServer):
             return web.json_response({"ok": True, "url": f"ws://{self.host}:{self.port}/socket"})
         handler = self._methods.get(method)
         try:
-            self._check_token(token, method)
+            self._check_token(token, method, params)
             if handler is None:
                 raise SlackError("unknown_method")
             for name in REQUIRED.get(method, ()):
@@ -479,11 +481,16 @@ class FakeSlack(LocalServer):
 
     # --- shared rules -------------------------------------------------------------------------
 
-    def _check_token(self, token: str, method: str) -> None:
+    def _check_token(self, token: str, method: str, params: dict[str, Any]) -> None:
         """Raise ``invalid_auth`` unless ``token`` is the bot token (several workspaces, each
-        with its own token: :class:`tests.fakes.slack_oauth.FakeSlackWorkspaces`)."""
-        if token != self.bot_token:
-            raise SlackError("invalid_auth")
+        with its own token: :class:`tests.fakes.slack_oauth.FakeSlackWorkspaces`); ``functions.*``
+        take the workflow execution tokens instead."""
+        if method.startswith("functions."):
+            refusal = self.workflow.token_error(method, token, params)
+        else:
+            refusal = None if token == self.bot_token else "invalid_auth"
+        if refusal:
+            raise SlackError(refusal)
 
     def _new_ts(self) -> str:
         seconds, micros = divmod(next(self._ts_ticks), 1_000_000)

@@ -209,8 +209,11 @@ class FakeSlackWorkspaces(FakeSlack):
             raise SlackError("token_expired")
         return grant
 
-    def _check_token(self, token: str, method: str) -> None:
-        self._grant(token)
+    def _check_token(self, token: str, method: str, params: dict[str, Any]) -> None:
+        if method.startswith("functions."):
+            super()._check_token(token, method, params)
+        else:
+            self._grant(token)
 
     def _owner(self, channel: str) -> Workspace:
         for workspace in self.workspaces.values():
