@@ -40,6 +40,7 @@ DEFAULT_BOT_SCOPES = (
     "app_mentions:read",
     "reactions:write",
     "users:read",
+    "files:read",
 )
 
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{1,31}")  # public (C…) and private (G… on old workspaces)
