@@ -97,6 +97,7 @@ class Store:
         start."""
         await self.reservations.flush()
         await self.instances.unregister()
+        await self.workspace_settings.close()
         await self.engine.dispose()
 
 
