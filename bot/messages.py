@@ -634,6 +634,12 @@ def step_user_invalid(value: str) -> str:
     return f"`{value[:40]}` is not a Slack user. Choose a person for “Requested by”."
 
 
+STEP_INTERRUPTED = (
+    "Imagine restarted before this step finished, so no images were posted. "
+    "Run the workflow again."
+)
+
+
 # --- Installation pages and uninstalled workspaces (OAuth mode, issue #11) ---------------------
 
 INSTALL_PAGE_TITLE = "Add Imagine to Slack"
