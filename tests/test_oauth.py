@@ -483,14 +483,16 @@ async def test_no_workspace_sees_another_workspaces_data(start_oauth) -> None:
 # --- Background work with the job's own workspace token ------------------------------------------
 
 
-def _job(team_id: str, channel_id: str) -> Any:
+def _job(team_id: str, channel_id: str, enterprise_id: str | None = None) -> Any:
     from bot.command import RawOptions
     from bot.jobs import Destination, Job
     from bot.request import build_request
 
     return Job(
         request=build_request("a fox in the snow", RawOptions(), _settings_for_requests()),
-        destination=Destination(team_id=team_id, channel_id=channel_id, user_id="U1"),
+        destination=Destination(
+            team_id=team_id, channel_id=channel_id, user_id="U1", enterprise_id=enterprise_id
+        ),
         source="command",
     )
 
@@ -514,16 +516,20 @@ async def test_interrupted_jobs_are_told_with_their_workspaces_token(start_oauth
         slack, services = imagine.slack, imagine.services
         await install(slack, origin(imagine), "T2")
         await install(slack, origin(imagine), "T3")
-        t2, t3 = _job("T2", "C2GEN"), _job("T3", "C3GEN")
-        for job in (t2, t3):
+        for team_id, channel in (("T5", "C5GEN"), ("T6", "C6GEN")):
+            slack.add_workspace(team_id, team_id, channels={channel: "member"}, enterprise_id="E1")
+        await install(slack, origin(imagine), "T5", org_wide=True)
+        jobs = [_job("T2", "C2GEN"), _job("T3", "C3GEN"), _job("T6", "C6GEN", "E1")]
+        for job in jobs:
             await services.store.history.started(job)
         async with services.store.engine.begin() as conn:  # as if a crashed process ran them
             await conn.execute(update(GenerationRow.__table__).values(instance_id="gone"))
-        assert await tell_interrupted_at_start(services) == 2
+        assert await tell_interrupted_at_start(services) == 3
         notices = {e["channel"]: e for e in slack.ephemerals}
-        assert set(notices) == {"C2GEN", "C3GEN"}
+        assert set(notices) == {"C2GEN", "C3GEN", "C6GEN"}  # C6GEN: the org-wide token
         assert "chat.postEphemeral" in slack.calls_with_token(slack.tokens_of("T2")[0])
         assert "chat.postEphemeral" in slack.calls_with_token(slack.tokens_of("T3")[0])
+        assert "chat.postEphemeral" in slack.calls_with_token(slack.tokens_of("T5")[0])
 
 
 async def test_a_job_whose_workspace_uninstalled_meanwhile_is_recorded_and_dropped(
