@@ -6,7 +6,7 @@ user would have read).
 
 Bolt acks the event at once and runs this listener as a background task; inside it ``client``
 and ``complete``/``fail`` carry the execution token (``xwfp-…``) Bolt attached, while uploads and
-look-ups use the bot token (``services.slack``). Slack retries an event it thinks was not
+look-ups use the bot token (``context.bot_token``). Slack retries an event it thinks was not
 acknowledged, with the same ``event_id`` and ``function_execution_id``: each runs once.
 Source: platform.md "Workflow Builder steps"; bolt-python ``AsyncApp.function``.
 """
@@ -21,6 +21,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.complete.async_complete import AsyncComplete
 from slack_bolt.context.fail.async_fail import AsyncFail
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.errors import UserInputError
@@ -99,7 +100,8 @@ async def _run(
         return
     ended = "failed"
     try:
-        if await _run_job(services, job, settings, complete, fail, execution_id):
+        bot = _bot_client(services, context)
+        if await _run_job(services, bot, job, settings, complete, fail, execution_id):
             ended = "completed"
     finally:
         await services.store.workflow_steps.finish(execution_id, ended)
@@ -107,13 +109,15 @@ async def _run(
 
 async def _run_job(
     services: Services,
+    bot: AsyncWebClient,
     job: Job,
     settings: Settings,
     complete: AsyncComplete,
     fail: AsyncFail,
     execution_id: str,
 ) -> bool:
-    """Submit ``job``, wait for its outcome and end the step; True when it completed."""
+    """Submit ``job``, wait for its outcome and end the step; True when it completed. ``bot``
+    (bot token) finds the posted message and its link."""
     position, text = await enqueue(services, job, settings)
     if position is None:
         await _end(fail, text, execution_id)
@@ -123,7 +127,7 @@ async def _run_job(
     if not result.ok:
         await _end(fail, result.error_text or messages.UNEXPECTED, execution_id)
         return False
-    outputs = await build_outputs(services.slack, job, result, await _accounting(services, job))
+    outputs = await build_outputs(bot, job, result, await _accounting(services, job))
     try:
         await complete(outputs=outputs)
     except SlackApiError as exc:
@@ -131,6 +135,22 @@ async def _run_job(
         return False
     log.info("workflow step %s completed with job %s", execution_id, job.id)
     return True
+
+
+def _bot_client(services: Services, context: AsyncBoltContext) -> AsyncWebClient:
+    """A client with the bot token of the request's workspace (``context.bot_token``, never the
+    execution token), on the app's shared HTTP session; ``services.slack`` when the tokens
+    are the same (single workspace)."""
+    token = context.bot_token
+    if not token or token == services.slack.token:
+        return services.slack
+    return AsyncWebClient(
+        token=token,
+        base_url=services.slack.base_url,
+        timeout=services.slack.timeout,
+        session=services.slack.session,
+        retry_handlers=services.slack.retry_handlers,
+    )
 
 
 async def _accounting(services: Services, job: Job) -> Accounting:
