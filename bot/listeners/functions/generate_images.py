@@ -6,8 +6,9 @@ user would have read).
 
 Bolt acks the event at once and runs this listener as a background task; inside it ``client``
 and ``complete``/``fail`` carry the execution token (``xwfp-…``) Bolt attached, while uploads and
-look-ups use the bot token (``context.bot_token``). Slack retries an event it thinks was not
-acknowledged, with the same ``event_id`` and ``function_execution_id``: each runs once.
+look-ups use the bot token of the job's workspace (``services.clients.for_team``). Slack
+retries an event it thinks was not acknowledged, with the same ``event_id`` and
+``function_execution_id``: each runs once.
 Source: platform.md "Workflow Builder steps"; bolt-python ``AsyncApp.function``.
 """
 
@@ -21,10 +22,9 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.complete.async_complete import AsyncComplete
 from slack_bolt.context.fail.async_fail import AsyncFail
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.errors import UserInputError
+from bot.errors import NotInstalledError, UserInputError
 from bot.jobs import Destination, Job, JobWatch
 from bot.listeners.common import enqueue, services_of, settings_of
 from bot.services import Services
@@ -82,6 +82,7 @@ async def _run(
         return
     destination = Destination(
         team_id=str(context.team_id or body.get("team_id") or ""),
+        enterprise_id=context.enterprise_id,
         channel_id=step.channel_id,
         # Nobody to attribute (a scheduled workflow): the app itself asked.
         user_id=step.user_id or context.bot_user_id or "USLACKBOT",
@@ -100,8 +101,7 @@ async def _run(
         return
     ended = "failed"
     try:
-        bot = _bot_client(services, context)
-        if await _run_job(services, bot, job, settings, complete, fail, execution_id):
+        if await _run_job(services, job, settings, complete, fail, execution_id):
             ended = "completed"
     finally:
         await services.store.workflow_steps.finish(execution_id, ended)
@@ -109,15 +109,13 @@ async def _run(
 
 async def _run_job(
     services: Services,
-    bot: AsyncWebClient,
     job: Job,
     settings: Settings,
     complete: AsyncComplete,
     fail: AsyncFail,
     execution_id: str,
 ) -> bool:
-    """Submit ``job``, wait for its outcome and end the step; True when it completed. ``bot``
-    (bot token) finds the posted message and its link."""
+    """Submit ``job``, wait for its outcome and end the step; True when it completed."""
     position, text = await enqueue(services, job, settings)
     if position is None:
         await _end(fail, text, execution_id)
@@ -127,7 +125,13 @@ async def _run_job(
     if not result.ok:
         await _end(fail, result.error_text or messages.UNEXPECTED, execution_id)
         return False
-    outputs = await build_outputs(bot, job, result, await _accounting(services, job))
+    destination = job.destination
+    try:
+        client = await services.clients.for_team(destination.team_id, destination.enterprise_id)
+    except NotInstalledError:
+        await _end(fail, messages.NOT_INSTALLED, execution_id)
+        return False
+    outputs = await build_outputs(client, job, result, await _accounting(services, job))
     try:
         await complete(outputs=outputs)
     except SlackApiError as exc:
@@ -135,22 +139,6 @@ async def _run_job(
         return False
     log.info("workflow step %s completed with job %s", execution_id, job.id)
     return True
-
-
-def _bot_client(services: Services, context: AsyncBoltContext) -> AsyncWebClient:
-    """A client with the bot token of the request's workspace (``context.bot_token``, never the
-    execution token), on the app's shared HTTP session; ``services.slack`` when the tokens
-    are the same (single workspace)."""
-    token = context.bot_token
-    if not token or token == services.slack.token:
-        return services.slack
-    return AsyncWebClient(
-        token=token,
-        base_url=services.slack.base_url,
-        timeout=services.slack.timeout,
-        session=services.slack.session,
-        retry_handlers=services.slack.retry_handlers,
-    )
 
 
 async def _accounting(services: Services, job: Job) -> Accounting:
