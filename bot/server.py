@@ -27,7 +27,8 @@ from bot.app import create_app
 from bot.errors import ConfigError
 from bot.monitor import LoopLagMonitor
 from bot.openai.model_check import check_models
-from bot.recovery import tell_interrupted_at_start, tell_unfinished
+from bot.recovery import tell_interrupted_at_start
+from bot.resume import hand_over, resume_loop, resume_orphans
 from bot.services import Services, open_services
 from bot.settings import Settings
 
@@ -171,12 +172,15 @@ async def serve(settings: Settings) -> None:
         log.info("Imagine is connected over Socket Mode; /healthz on port %d", settings.port)
     else:
         log.info("Imagine is listening on port %d (POST %s)", settings.port, EVENTS_PATH)
+    await resume_orphans(services)  # first: what can resume moves to this process
     await tell_interrupted_at_start(services)
+    resuming = asyncio.create_task(resume_loop(services), name="imagine-resume")
     await stop.wait()
 
     log.info("shutting down: %d running, %d waiting", services.jobs.running, services.jobs.waiting)
+    resuming.cancel()
     unfinished = await services.jobs.shutdown(settings.shutdown_grace_s)
-    await tell_unfinished(services, unfinished)
+    await hand_over(services, unfinished)
     if socket_handler is not None:
         await socket_handler.close_async()
     await runner.cleanup()

@@ -36,8 +36,8 @@ SLACK_CONNECTION_RETRIES = 2
 @dataclass
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
-    backend, the pacer that admits OpenAI image calls, the job queue, the store (history, quotas, Regenerate keys), the recent event
-    ids, the per-workspace settings (``workspaces``) and the admin check (``admins``), the
+    backend, the pacer that admits OpenAI image calls, the job queue, the store (history,
+    quotas, Regenerate keys, accepted requests), the recent event ids, the per-workspace settings (``workspaces``) and the admin check (``admins``), the
     app's Prometheus metrics (``GET /metrics``), and the start-up model check's notices (shown
     to admins on the Home tab).
 
@@ -155,6 +155,7 @@ def build_services(
         prices=PriceTable.from_json(settings.prices_json),
         pacer=pacer,
         max_wait_s=settings.max_wait_s,
+        journal=store.journal,
     )
     jobs = JobQueue(
         pipeline.run,

@@ -20,7 +20,8 @@ from tests.store.support import open_store, worker_env
 
 TABLES = {"alembic_version", "generations", "usage_counters", "regenerate_keys", "instances"}
 TABLES |= {"workspace_settings", "settings_changes"}  # issue #11
-HEAD = "0006"
+TABLES |= {"accepted_jobs"}  # issue #10
+HEAD = "0003"
 
 
 def _tables(connection: Connection) -> set[str]:
