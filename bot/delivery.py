@@ -69,21 +69,26 @@ async def upload_images(
     *,
     caption: str,
     user_prompt: str,
-) -> None:
+) -> list[str]:
     """Upload ``images`` as one message in ``destination`` (its thread when ``thread_ts``).
 
-    Raises :class:`ChannelUnreachableError` when the bot is not in a channel it cannot join, and
+    Returns the uploaded files' ids, in order (from the ``files`` of the
+    ``files.completeUploadExternal`` answer that ``files_upload_v2`` returns). Raises
+    :class:`ChannelUnreachableError` when the bot is not in a channel it cannot join, and
     :class:`DeliveryError` for any other refusal (after slack_sdk's own retries of 429/5xx).
     """
     uploads = file_uploads(images, user_prompt)
+    file_ids: list[str] = []
 
     async def attempt() -> None:
-        await client.files_upload_v2(
+        response = await client.files_upload_v2(
             file_uploads=uploads,
             channel=destination.channel_id,
             initial_comment=caption,
             thread_ts=destination.thread_ts,
         )
+        files = response.get("files") or []
+        file_ids[:] = [str(f["id"]) for f in files if isinstance(f, dict) and f.get("id")]
 
     try:
         await _call(attempt, destination.channel_id)
@@ -92,6 +97,7 @@ async def upload_images(
             raise
         await join_channel(client, destination.channel_id)
         await _call(attempt, destination.channel_id)
+    return file_ids
 
 
 async def _call(attempt: Callable[[], Awaitable[None]], channel_id: str) -> None:

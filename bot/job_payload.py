@@ -4,7 +4,8 @@ restart (:mod:`bot.store.journal`, :mod:`bot.resume`).
 What is kept: the request (:meth:`bot.request.ImageRequest.to_dict`), the destination (team,
 channel, user, thread, ``response_url`` and the source message), the source, the job id, and
 for an edit the ``previous_response_id``, ``action`` and parent id. A job whose inputs live only
-in memory (input images to download again through a callable) cannot be rebuilt:
+in memory (input images to download again through a callable, or a workflow step waiting for
+it in this process) cannot be rebuilt:
 :func:`payload_of` says so, and a restart falls back to the Regenerate notice for it.
 """
 
@@ -28,6 +29,8 @@ def payload_of(job: Job) -> tuple[dict[str, Any], bool]:
         "request": job.request.to_dict(),
         "destination": dataclasses.asdict(job.destination),
     }
+    if getattr(job, "watch", None) is not None:
+        return payload, False  # a workflow step waits for it in this process's memory
     inputs = getattr(job, "inputs", None)
     if inputs is not None:
         if getattr(inputs, "images", None) is not None:

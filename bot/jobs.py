@@ -19,14 +19,20 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from bot import messages
 from bot.errors import QueueFullError, ShuttingDownError
 from bot.request import ImageRequest
 
+if TYPE_CHECKING:
+    from bot.openai.backends import Generation
+
 log = logging.getLogger(__name__)
 
-Source = Literal["command", "modal", "shortcut:slide", "shortcut:brand", "mention", "regenerate"]
+Source = Literal[
+    "command", "modal", "shortcut:slide", "shortcut:brand", "mention", "regenerate", "workflow"
+]
 
 
 @dataclass(frozen=True)
@@ -60,8 +66,59 @@ class JobControl:
 
 
 @dataclass(frozen=True)
+class JobResult:
+    """How a job ended, for whoever watches it (:class:`JobWatch`).
+
+    ``outcome`` is what the history records: ``ok``, ``partial``, ``timeout``, ``interrupted``,
+    ``failed`` or an error class name. On success (``ok``/``partial``) ``generation`` holds the
+    revised prompts and usage (no image bytes) and ``file_ids`` the uploaded Slack files, in
+    order; otherwise ``error_text`` is the message the requester would have read.
+    """
+
+    outcome: str
+    generation: Generation | None = None
+    file_ids: tuple[str, ...] = ()
+    error_text: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when images were delivered."""
+        return self.outcome in ("ok", "partial")
+
+
+class JobWatch:
+    """A one-shot hook on a job's outcome: whoever runs the job calls :meth:`settle` once it
+    ended (the first result wins), whoever submitted it awaits :meth:`wait`.
+
+    A watched job's requester is told by the watcher (e.g. a workflow step fails with
+    ``error_text``), so the pipeline sends no ephemeral messages for it. Create it inside the
+    running event loop.
+    """
+
+    def __init__(self) -> None:
+        self._result: asyncio.Future[JobResult] = asyncio.get_running_loop().create_future()
+
+    def settle(self, result: JobResult) -> bool:
+        """Record ``result``; False (and nothing changes) when the job was already settled."""
+        if self._result.done():
+            return False
+        self._result.set_result(result)
+        return True
+
+    @property
+    def settled(self) -> bool:
+        """True once a result was recorded."""
+        return self._result.done()
+
+    async def wait(self) -> JobResult:
+        """The job's result, once it ended (cancelling the waiter leaves the result intact)."""
+        return await asyncio.shield(self._result)
+
+
+@dataclass(frozen=True)
 class Job:
-    """One request to generate and deliver images; ``id`` is a short random hex string."""
+    """One request to generate and deliver images; ``id`` is a short random hex string;
+    ``watch``, when set, learns the job's outcome."""
 
     request: ImageRequest
     destination: Destination
@@ -69,6 +126,7 @@ class Job:
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     created_at: float = field(default_factory=time.monotonic)
     control: JobControl = field(default_factory=JobControl, compare=False, repr=False)
+    watch: JobWatch | None = field(default=None, compare=False, repr=False)
 
     @property
     def owner(self) -> tuple[str, str]:
@@ -214,6 +272,8 @@ class JobQueue:
                         del self._lines[owner]
                         self._turns.remove(owner)
                     job.control.cancelled = True
+                    if job.watch is not None:  # it never runs: its watcher learns it here
+                        job.watch.settle(JobResult("cancelled", error_text=messages.CANCELLED))
                     return "waiting"
         return None
 

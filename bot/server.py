@@ -38,6 +38,7 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 LISTEN_BACKLOG = 2048
+STEP_REPORT_S = 5.0
 SERVICES_APP_KEY: web.AppKey[Services] = web.AppKey("services", Services)
 MONITOR_APP_KEY: web.AppKey[LoopLagMonitor] = web.AppKey("loop_lag", LoopLagMonitor)
 BOLT_APP_KEY: web.AppKey[AsyncApp] = web.AppKey("bolt", AsyncApp)
@@ -181,6 +182,7 @@ async def serve(settings: Settings) -> None:
     resuming.cancel()
     unfinished = await services.jobs.shutdown(settings.shutdown_grace_s)
     await hand_over(services, unfinished)
+    await services.steps.drain(STEP_REPORT_S)  # workflow steps report their end to Slack
     if socket_handler is not None:
         await socket_handler.close_async()
     await runner.cleanup()

@@ -24,6 +24,7 @@ from bot.openai.pacing import Pacer
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.store import PriceTable, Store
+from bot.workflow.running import RunningSteps
 from bot.workspace.admins import AdminCheck
 from bot.workspace.resolver import SettingsResolver
 
@@ -37,9 +38,10 @@ SLACK_CONNECTION_RETRIES = 2
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
     backend, the pacer that admits OpenAI image calls, the job queue, the store (history,
-    quotas, Regenerate keys, accepted requests), the recent event ids, the per-workspace settings (``workspaces``) and the admin check (``admins``), the
-    app's Prometheus metrics (``GET /metrics``), and the start-up model check's notices (shown
-    to admins on the Home tab).
+    quotas, Regenerate keys, accepted requests), the recent event ids, the per-workspace
+    settings (``workspaces``) and the admin check (``admins``), the app's Prometheus metrics
+    (``GET /metrics``), the start-up model check's notices (shown to admins on the Home tab),
+    and the workflow steps running (issue #9).
 
     ``settings`` are the environment's; a request's own are :meth:`settings_for` its
     workspace."""
@@ -57,6 +59,7 @@ class Services:
     admins: AdminCheck
     metrics: Metrics = field(default_factory=Metrics)
     model_notices: list[ModelNotice] = field(default_factory=list)
+    steps: RunningSteps = field(default_factory=RunningSteps)
 
     async def settings_for(self, team_id: str | None, enterprise_id: str | None = None) -> Settings:
         """The effective settings of a request from ``team_id`` (``enterprise_id`` on

@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fakes import FaultQueue, LocalServer
+from tests.fakes.slack_functions import WorkflowFunctions
 from tests.fakes.slack_users import SlackUsers, UserNotFound, element_problems
 
 CHANNEL_KINDS = frozenset({"member", "public", "private", "archived"})
@@ -274,6 +275,7 @@ class FakeSlack(LocalServer):
             "views.publish": self._views_publish,
             "users.info": self._users_info,
         }
+        self.workflow = WorkflowFunctions(self)  # functions.*, chat.getPermalink, files.info
         self.app.router.add_route("*", "/api/{method}", self._api)
         self.app.router.add_post("/upload/{file_id}", self._upload)
         self.app.router.add_post("/response/{response_id}", self._response_url)
@@ -395,8 +397,12 @@ class FakeSlack(LocalServer):
             if self.app_token is None or token != self.app_token:
                 return _answer_error(SlackError("invalid_auth"))
             return web.json_response({"ok": True, "url": f"ws://{self.host}:{self.port}/socket"})
-        if token != self.bot_token:
-            return _answer_error(SlackError("invalid_auth"))
+        if method.startswith("functions."):
+            refusal = self.workflow.token_error(method, token, params)
+        else:
+            refusal = None if token == self.bot_token else "invalid_auth"
+        if refusal:
+            return _answer_error(SlackError(refusal))
         handler = self._methods.get(method)
         if handler is None:
             return _answer_error(SlackError("unknown_method"))
