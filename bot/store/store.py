@@ -102,6 +102,7 @@ class Store:
         await self.reservations.flush()
         await self.journal.flush()
         await self.instances.unregister()
+        await self.workspace_settings.close()
         await self.engine.dispose()
 
 
