@@ -86,6 +86,8 @@ async def resume_orphans(services: Services) -> int:
 async def _tell_lost(services: Services, claimed: ClaimedJob) -> None:
     """The Regenerate notice for a request that will not run again (too old, not rebuildable,
     interrupted while its images were being posted)."""
+    if claimed.payload.get("source") == "workflow":
+        return  # its workflow step is failed by bot.workflow, which tells the requester
     payload = {k: v for k, v in claimed.payload.items() if k != "inputs"}  # only to tell
     job = job_from(payload)
     if job is None:

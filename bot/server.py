@@ -31,6 +31,7 @@ from bot.recovery import tell_interrupted_at_start
 from bot.resume import hand_over, resume_loop, resume_orphans
 from bot.services import Services, open_services
 from bot.settings import Settings
+from bot.workflow.recovery import fail_interrupted_steps
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,7 @@ async def serve(settings: Settings) -> None:
         log.info("Imagine is listening on port %d (POST %s)", settings.port, EVENTS_PATH)
     await resume_orphans(services)  # first: what can resume moves to this process
     await tell_interrupted_at_start(services)
+    await fail_interrupted_steps(services)
     resuming = asyncio.create_task(resume_loop(services), name="imagine-resume")
     await stop.wait()
 

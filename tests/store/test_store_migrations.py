@@ -20,8 +20,9 @@ from tests.store.support import open_store, worker_env
 
 TABLES = {"alembic_version", "generations", "usage_counters", "regenerate_keys", "instances"}
 TABLES |= {"workspace_settings", "settings_changes"}  # issue #11
+TABLES |= {"workflow_steps"}  # issue #9
 TABLES |= {"accepted_jobs"}  # issue #10
-HEAD = "0003"
+HEAD = "0003"  # 0001 -> 0006 -> 0005 -> 0003
 
 
 def _tables(connection: Connection) -> set[str]:
