@@ -18,10 +18,12 @@ import asyncio
 import logging
 import time
 
+from slack_sdk.web.async_client import AsyncWebClient
+
 from bot import messages
 from bot.cancel import cancel_blocks
 from bot.delivery import notify, regenerate_blocks
-from bot.errors import QueueFullError, ShuttingDownError
+from bot.errors import NotInstalledError, QueueFullError, ShuttingDownError
 from bot.job_payload import job_from, payload_of
 from bot.jobs import Job
 from bot.recovery import tell_interrupted_at_start, tell_unfinished
@@ -76,7 +78,9 @@ async def resume_orphans(services: Services) -> int:
             continue
         resumed += 1
         text = messages.resumed_notice(job.request.user_prompt)
-        await notify(services.slack, job.destination, text, cancel_blocks(text, job.id))
+        client = await _client_for(services, job)
+        if client is not None:
+            await notify(client, job.destination, text, cancel_blocks(text, job.id))
     await asyncio.gather(*(_tell_lost(services, c) for c in lost if not c.noticed_elsewhere))
     if resumed or lost:
         log.info("after a restart: %d requests resumed, %d could not be", resumed, len(lost))
@@ -96,7 +100,21 @@ async def _tell_lost(services: Services, claimed: ClaimedJob) -> None:
     await services.store.history.finished(job, outcome="interrupted", error=None)
     key = await services.store.regenerate.put(RegenerateEntry.of(job))
     text = messages.interrupted_notice(job.request.user_prompt)
-    await notify(services.slack, job.destination, text, regenerate_blocks(text, key))
+    client = await _client_for(services, job)
+    if client is not None:
+        await notify(client, job.destination, text, regenerate_blocks(text, key))
+
+
+async def _client_for(services: Services, job: Job) -> AsyncWebClient | None:
+    """The Slack client of ``job``'s workspace; ``None`` (logged) when it is not installed."""
+    destination = job.destination
+    try:
+        return await services.clients.for_team(
+            destination.team_id, getattr(destination, "enterprise_id", None)
+        )
+    except NotInstalledError:
+        log.warning("workspace %s is not installed; job %s is dropped", destination.team_id, job.id)
+        return None
 
 
 async def resume_loop(services: Services, interval_s: float = RESUME_SCAN_S) -> None:

@@ -5,6 +5,8 @@
   request (who, where, what, model and API, status, timings, tokens, estimated cost),
   enforces the per-user daily image limit and the workspace's monthly budget atomically in the
   database, keeps the Regenerate keys, and reports usage.
+- :class:`InstallationStore` and :class:`OAuthStateStore` keep Slack installations and OAuth
+  states (OAuth mode) in slack_sdk's table layout (:mod:`bot.store.installations`).
 - :class:`PriceTable` is the one price table (:mod:`bot.store.pricing`), overridable with
   ``PRICES_JSON``.
 - :class:`WorkspaceSettingsStore` keeps each workspace's settings and their change history.
@@ -15,6 +17,7 @@ Settings (``bot.settings.Settings``, section "Store and quotas"): ``DATABASE_URL
 ``USER_DAILY_IMAGE_LIMIT``, ``MONTHLY_BUDGET_USD``, ``ADMIN_USER_IDS``, ``PRICES_JSON``.
 """
 
+from bot.store.installations import InstallationStore, OAuthStateStore
 from bot.store.pricing import PriceTable
 from bot.store.quota import QuotaExceededError, QuotaKind
 from bot.store.records import (
@@ -32,7 +35,9 @@ from bot.store.workspace_settings import SettingsChange, WorkspaceSettingsStore
 __all__ = [
     "GenerationRecord",
     "HistoryItem",
+    "InstallationStore",
     "InterruptedJob",
+    "OAuthStateStore",
     "PriceTable",
     "QuotaExceededError",
     "QuotaKind",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, make_url
 
@@ -19,10 +20,11 @@ from bot.store.models import Base
 from tests.store.support import open_store, worker_env
 
 TABLES = {"alembic_version", "generations", "usage_counters", "regenerate_keys", "instances"}
-TABLES |= {"workspace_settings", "settings_changes"}  # issue #11
+TABLES |= {"workspace_settings", "settings_changes"}  # issue #11 (settings)
 TABLES |= {"workflow_steps"}  # issue #9
+TABLES |= {"slack_installations", "slack_bots", "slack_oauth_states"}  # issue #11 (OAuth)
 TABLES |= {"accepted_jobs"}  # issue #10
-HEAD = "0003"  # 0001 -> 0006 -> 0005 -> 0003
+HEAD = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
 
 
 def _tables(connection: Connection) -> set[str]:

@@ -48,7 +48,9 @@ async def app_mention(
         return
     thread_ts = mention.thread_ts or mention.ts
     destination = Destination(
-        team_id=mention.team or str(body.get("team_id") or context.team_id or ""),
+        # the workspace the app is installed in (Slack Connect: not necessarily the user's)
+        team_id=str(context.team_id or mention.team or body.get("team_id") or ""),
+        enterprise_id=context.enterprise_id,
         channel_id=mention.channel,
         user_id=mention.user,
         thread_ts=thread_ts,
