@@ -3,6 +3,8 @@
 - :class:`Store` records every request (who, where, what, model and API, status, timings, tokens,
   estimated cost), enforces the per-user daily image limit and the workspace's monthly budget
   atomically in the database, keeps the Regenerate keys, and reports usage.
+- :class:`ConversationStore` keeps the turns of each thread (issue #8): which result, which
+  images, which OpenAI responses, so replies in a result's thread can edit it.
 - :class:`PriceTable` is the one price table (:mod:`bot.store.pricing`), overridable with
   ``PRICES_JSON``.
 - The schema is managed by Alembic (``bot/store/migrations``): :meth:`Store.open` upgrades to
@@ -12,6 +14,7 @@ Settings (``bot.settings.Settings``, section "Store and quotas"): ``DATABASE_URL
 ``USER_DAILY_IMAGE_LIMIT``, ``MONTHLY_BUDGET_USD``, ``ADMIN_USER_IDS``, ``PRICES_JSON``.
 """
 
+from bot.store.conversations import ConversationStore, Turn, TurnImage
 from bot.store.pricing import PriceTable
 from bot.store.quota import QuotaExceededError, QuotaKind
 from bot.store.records import (
@@ -26,6 +29,7 @@ from bot.store.records import (
 from bot.store.store import Store
 
 __all__ = [
+    "ConversationStore",
     "GenerationRecord",
     "HistoryItem",
     "InterruptedJob",
@@ -35,6 +39,8 @@ __all__ = [
     "Store",
     "TeamUsage",
     "Totals",
+    "Turn",
+    "TurnImage",
     "UserTotal",
     "UserUsage",
 ]

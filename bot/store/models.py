@@ -93,6 +93,8 @@ class GenerationRow(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     instance_id: Mapped[str] = mapped_column(String(32))
+    # issue #8: the job an edit or variation started from
+    parent_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_generations_team_user_queued", "team_id", "user_id", "queued_at"),

@@ -118,3 +118,4 @@ class GenerationRecord:
     queued_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    parent_id: str | None = None  # issue #8: the job an edit or variation started from

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, make_url
 
@@ -18,7 +19,15 @@ from bot.store import database
 from bot.store.models import Base
 from tests.store.support import open_store, worker_env
 
-TABLES = {"alembic_version", "generations", "usage_counters", "regenerate_keys", "instances"}
+HEAD = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
+TABLES = {
+    "alembic_version",
+    "generations",
+    "usage_counters",
+    "regenerate_keys",
+    "instances",
+    "conversation_turns",
+}
 
 
 def _tables(connection: Connection) -> set[str]:
@@ -44,7 +53,7 @@ async def test_open_migrates_an_empty_database_to_head(db_url: str) -> None:
         async with store.engine.connect() as conn:
             assert await conn.run_sync(_tables) == TABLES
             assert await conn.run_sync(_differences) == []  # models and migrations agree
-        assert await database.current_revision(store.engine) == "0001"
+        assert await database.current_revision(store.engine) == HEAD
     finally:
         await store.close()
 
@@ -60,7 +69,7 @@ async def test_downgrade_to_base_and_back(db_url: str) -> None:
         async with engine.connect() as conn:
             assert await conn.run_sync(_tables) == {"alembic_version"}
         await database.upgrade(engine)
-        assert await database.current_revision(engine) == "0001"
+        assert await database.current_revision(engine) == HEAD
     finally:
         await engine.dispose()
 
@@ -95,7 +104,7 @@ async def test_python_m_bot_store_upgrade_reads_database_url(db_url: str, tmp_pa
 
     code, out, err = await _command("upgrade", cwd=tmp_path, env=env)
     assert (code, err) == (0, "")
-    assert out.strip().endswith("upgraded to 0001")
+    assert out.strip().endswith(f"upgraded to {HEAD}")
     password = make_url(db_url).password
     if password:
         assert password not in out  # the URL is shown with its password hidden
