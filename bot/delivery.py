@@ -17,7 +17,13 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    InteractiveElement,
+    SectionBlock,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -69,21 +75,27 @@ async def upload_images(
     *,
     caption: str,
     user_prompt: str,
-) -> None:
+) -> list[str]:
     """Upload ``images`` as one message in ``destination`` (its thread when ``thread_ts``).
 
-    Raises :class:`ChannelUnreachableError` when the bot is not in a channel it cannot join, and
-    :class:`DeliveryError` for any other refusal (after slack_sdk's own retries of 429/5xx).
+    Returns the uploaded files' ids, in the order of ``images`` (from the
+    ``files.completeUploadExternal`` answer: Slack answers with the files, not the message, whose
+    ts appears later; :mod:`bot.shares`). Raises :class:`ChannelUnreachableError` when the bot is
+    not in a channel it cannot join, and :class:`DeliveryError` for any other refusal (after
+    slack_sdk's own retries of 429/5xx).
     """
     uploads = file_uploads(images, user_prompt)
+    file_ids: list[str] = []
 
     async def attempt() -> None:
-        await client.files_upload_v2(
+        response = await client.files_upload_v2(
             file_uploads=uploads,
             channel=destination.channel_id,
             initial_comment=caption,
             thread_ts=destination.thread_ts,
         )
+        files = response.get("files") or []
+        file_ids[:] = [str(f["id"]) for f in files if isinstance(f, dict) and f.get("id")]
 
     try:
         await _call(attempt, destination.channel_id)
@@ -92,6 +104,7 @@ async def upload_images(
             raise
         await join_channel(client, destination.channel_id)
         await _call(attempt, destination.channel_id)
+    return file_ids
 
 
 async def _call(attempt: Callable[[], Awaitable[None]], channel_id: str) -> None:
@@ -162,9 +175,10 @@ async def notify(
     return True
 
 
-def regenerate_blocks(text: str, key: str) -> list[Block]:
+def regenerate_blocks(text: str, key: str, extra: Sequence[InteractiveElement] = ()) -> list[Block]:
     """Block Kit: ``text`` and a Regenerate button whose ``value`` is the short ``key`` (Slack
-    caps button values at 2000 characters; platform.md, "Modals")."""
+    caps button values at 2000 characters; platform.md, "Modals"), followed by ``extra``
+    elements (the per-image actions of :mod:`bot.result_actions`)."""
     return [
         SectionBlock(text=text),
         ActionsBlock(
@@ -173,17 +187,22 @@ def regenerate_blocks(text: str, key: str) -> list[Block]:
                     text=":arrows_counterclockwise: Regenerate",
                     action_id=REGENERATE_ACTION_ID,
                     value=key,
-                )
+                ),
+                *extra,
             ]
         ),
     ]
 
 
 async def post_regenerate_button(
-    client: AsyncWebClient, destination: Destination, key: str
+    client: AsyncWebClient,
+    destination: Destination,
+    key: str,
+    extra: Sequence[InteractiveElement] = (),
 ) -> None:
-    """Post a small message with a Regenerate button under the images (in their thread)."""
-    blocks = regenerate_blocks(messages.REGENERATE_PROMPT, key)
+    """Post a small message with a Regenerate button, and ``extra`` actions, under the images
+    (in their thread)."""
+    blocks = regenerate_blocks(messages.REGENERATE_PROMPT, key, extra)
     try:
         await client.chat_postMessage(
             channel=destination.channel_id,

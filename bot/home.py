@@ -119,11 +119,13 @@ async def home_view(
     """Read the store and build :func:`build_home_view` for ``user_id`` in ``team_id``; admins
     (ADMIN_USER_IDS) also see the workspace's month with MONTHLY_BUDGET_USD."""
     is_admin = user_id in settings.admin_user_ids
-    usage = await store.usage(team_id, user_id, now=now)
-    recent = await store.recent(team_id, user_id, limit=RECENT_SHOWN)
+    usage = await store.reports.usage(team_id, user_id, now=now)
+    recent = await store.reports.recent(team_id, user_id, limit=RECENT_SHOWN)
     team = None
     if is_admin:
-        team = await store.team_usage(team_id, now=now, budget_usd=settings.monthly_budget_usd)
+        team = await store.reports.team_usage(
+            team_id, now=now, budget_usd=settings.monthly_budget_usd
+        )
     return build_home_view(
         usage=usage,
         recent=recent,

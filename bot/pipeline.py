@@ -15,6 +15,8 @@ from bot.delivery import Progress, notify, post_regenerate_button, upload_images
 from bot.jobs import Job
 from bot.openai.backends import Generation, ImageBackend, user_hash
 from bot.regenerate import RegenerateEntry, RegenerateStore
+from bot.result_actions import per_image_elements
+from bot.threads import Threads
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,8 @@ class PayloadLease:
 class Pipeline:
     """Runs jobs end to end. ``payload_slots`` bounds the jobs holding image bytes at once;
     ``job_timeout_s`` is each job's overall deadline (retries included); ``recorder``, when set,
-    is told each job's start, result and end."""
+    is told each job's start, result and end; ``threads``, when set, records each delivered
+    result as a turn of its thread's conversation and offers per-image Edit and Variations."""
 
     def __init__(
         self,
@@ -83,6 +86,7 @@ class Pipeline:
         job_timeout_s: float,
         payload_slots: asyncio.Semaphore,
         recorder: JobRecorder | None = None,
+        threads: Threads | None = None,
     ) -> None:
         self._slack = slack
         self._backend = backend
@@ -91,6 +95,7 @@ class Pipeline:
         self._job_timeout_s = job_timeout_s
         self._payload_slots = payload_slots
         self._recorder = recorder
+        self._threads = threads
 
     async def run(self, job: Job) -> None:
         """Generate and deliver ``job``. Every failure ends in a message to the requester;
@@ -103,10 +108,10 @@ class Pipeline:
             await self._recorder.started(job)
         await progress.start()
         try:
-            generation = await self._generate_and_upload(job)
+            generation, file_ids = await self._generate_and_upload(job)
             delivered = len(generation.images)
             outcome = "partial" if generation.failures else "ok"
-            await self._after_delivery(job, generation)
+            await self._after_delivery(job, generation, file_ids)
         except TimeoutError as exc:
             outcome, error = "timeout", exc
             await notify(self._slack, job.destination, messages.job_timed_out(self._job_timeout_s))
@@ -125,10 +130,11 @@ class Pipeline:
             if self._recorder:
                 await self._recorder.finished(job, outcome=outcome, error=error)
 
-    async def _generate_and_upload(self, job: Job) -> Generation:
+    async def _generate_and_upload(self, job: Job) -> tuple[Generation, list[str]]:
         """Generate the images and upload them as one message, within the job's deadline and
-        holding a payload slot from the first answer to the end of the upload. Returns the
-        generation without its image bytes."""
+        holding a payload slot from the first answer (or from the download of input images) to
+        the end of the upload. Returns the generation without its image bytes, and the uploaded
+        files' ids."""
         destination = job.destination
         lease = PayloadLease(self._payload_slots)
         try:
@@ -137,29 +143,38 @@ class Pipeline:
                     job.request,
                     user=user_hash(destination.team_id, destination.user_id),
                     on_answer=lease.acquire,
+                    **({"inputs": job.inputs} if job.inputs is not None else {}),
                 )
-                await upload_images(
+                file_ids = await upload_images(
                     self._slack,
                     destination,
                     generation.images,
-                    caption=messages.caption(
+                    caption=messages.result_caption(
                         destination.user_id,
                         [image.revised_prompt for image in generation.images],
-                        regenerated=job.source == "regenerate",
+                        source=job.source,
+                        instruction=job.request.user_prompt,
+                        image=job.parent_image,
+                        named=job.image_named,
                     ),
                     user_prompt=job.request.user_prompt,
                 )
         finally:
             lease.release()
-        return generation.without_data()
+        return generation.without_data(), file_ids
 
-    async def _after_delivery(self, job: Job, generation: Generation) -> None:
-        """Record the result, offer Regenerate, and tell the user about images that failed."""
+    async def _after_delivery(self, job: Job, generation: Generation, file_ids: list[str]) -> None:
+        """Record the result (history, and its thread's conversation), offer Regenerate and the
+        per-image actions, and tell the user about images that failed."""
         if self._recorder:
             await self._recorder.record_generation(job, generation)
         destination = job.destination
+        turn = None
+        if self._threads is not None:
+            turn = await self._threads.delivered(self._slack, job, generation, file_ids)
         key = await self._regenerate.put(RegenerateEntry.of(job))
-        await post_regenerate_button(self._slack, destination, key)
+        extra = per_image_elements(job.id, len(turn.images)) if turn is not None else []
+        await post_regenerate_button(self._slack, destination, key, extra)
         if generation.failures:
             reason = messages.for_error(generation.failures[0])
             await notify(

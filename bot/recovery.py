@@ -3,7 +3,7 @@
 - At shutdown (SIGTERM): jobs still waiting, and running jobs past ``SHUTDOWN_GRACE_S``, are
   recorded as ``interrupted`` and their owners told at once.
 - At start: rows a crashed process left ``queued`` or ``running`` are found by the store
-  (:meth:`bot.store.Store.interrupted_jobs`, each returned once) and their owners told.
+  (:meth:`bot.store.interrupted.InterruptedJobs.claim`, each returned once) and their owners told.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ async def tell_unfinished(services: Services, jobs: list[Job]) -> None:
     """Record ``jobs`` as interrupted and tell each owner, with a Regenerate button."""
 
     async def tell(job: Job) -> None:
-        await services.store.finished(job, outcome="interrupted", error=None)
-        key = await services.store.put(RegenerateEntry.of(job))
+        await services.store.history.finished(job, outcome="interrupted", error=None)
+        key = await services.store.regenerate.put(RegenerateEntry.of(job))
         text = messages.interrupted_notice(job.request.user_prompt)
         await notify(services.slack, job.destination, text, regenerate_blocks(text, key))
 
@@ -38,7 +38,7 @@ async def tell_unfinished(services: Services, jobs: list[Job]) -> None:
 
 async def tell_interrupted_at_start(services: Services) -> int:
     """Tell the owners of jobs a previous process left unfinished; returns how many."""
-    interrupted = await services.store.interrupted_jobs()
+    interrupted = await services.store.interrupted.claim()
     await asyncio.gather(*(_tell_owner(services.slack, job) for job in interrupted))
     if interrupted:
         log.info("told %d owners of interrupted jobs", len(interrupted))

@@ -20,7 +20,9 @@ from bot.jobs import JobQueue
 from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBackend
 from bot.pipeline import Pipeline
 from bot.settings import Settings
+from bot.shares import ShareTracker
 from bot.store import PriceTable, Store
+from bot.threads import Threads
 
 SLACK_TIMEOUT_S = 30
 SLACK_RATE_LIMIT_RETRIES = 3
@@ -31,8 +33,9 @@ SLACK_CONNECTION_RETRIES = 2
 @dataclass
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
-    backend, the job queue, the store (history, quotas, Regenerate keys) and the recent event
-    ids."""
+    backend, the job queue, the store (history, quotas, Regenerate keys, conversations), the
+    conversation threads (issue #8), the recent event ids and the recent posts (``channel:ts``:
+    a mention in a channel the app is in arrives as ``app_mention`` and as ``message``)."""
 
     settings: Settings
     slack: AsyncWebClient
@@ -42,9 +45,12 @@ class Services:
     jobs: JobQueue
     store: Store
     recent_events: RecentIds
+    threads: Threads
+    recent_posts: RecentIds
 
     async def aclose(self) -> None:
-        """Close the HTTP connection pools and the database."""
+        """Stop the background lookups; close the HTTP connection pools and the database."""
+        await self.threads.aclose()
         await self.openai.aclose()
         if self.slack.session is not None:
             await self.slack.session.close()
@@ -86,7 +92,9 @@ async def open_services(
         prices=PriceTable.from_json(settings.prices_json),
         model=settings.image_model,
         api=settings.image_api,
+        conversation_retention_days=settings.conversation_retention_days,
     )
+    store.conversations.start_cleanup()
     return build_services(settings, store=store, slack=slack, http=http)
 
 
@@ -111,6 +119,9 @@ def build_services(
         http=http,
     )
     caps = capabilities_for(settings.image_model)
+    threads = Threads(
+        store.conversations, ShareTracker(store.conversations.located), model=caps.name
+    )
     backend: ImageBackend
     if settings.image_api == "responses":
         backend = ResponsesBackend(
@@ -121,11 +132,12 @@ def build_services(
     pipeline = Pipeline(
         slack=slack,
         backend=backend,
-        regenerate=store,
+        regenerate=store.regenerate,
         model=caps.name,
         job_timeout_s=settings.job_timeout_s,
         payload_slots=asyncio.Semaphore(settings.max_payloads_in_memory),
-        recorder=store,
+        recorder=store.history,
+        threads=threads,
     )
     jobs = JobQueue(
         pipeline.run,
@@ -141,4 +153,6 @@ def build_services(
         jobs=jobs,
         store=store,
         recent_events=RecentIds(),
+        threads=threads,
+        recent_posts=RecentIds(),
     )

@@ -184,6 +184,15 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    # --- Conversations: refine in the thread (issue #8) --------------------------------------
+    conversation_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="days a result can be refined in its thread (OpenAI keeps stored responses "
+        "30 days); older conversation state is deleted by a periodic clean-up",
+    )
+
     # --- Server ------------------------------------------------------------------------------
     port: int = Field(default=3000, ge=1, le=65535, description="HTTP port")
     max_body_bytes: int = Field(

@@ -74,10 +74,12 @@ async def usage_reply(
     """Read the store and build :func:`usage_text` for ``user_id`` in ``team_id``; admins
     (ADMIN_USER_IDS) also get the workspace summary with MONTHLY_BUDGET_USD."""
     is_admin = user_id in settings.admin_user_ids
-    usage = await store.usage(team_id, user_id, now=now)
+    usage = await store.reports.usage(team_id, user_id, now=now)
     team = None
     if is_admin:
-        team = await store.team_usage(team_id, now=now, budget_usd=settings.monthly_budget_usd)
+        team = await store.reports.team_usage(
+            team_id, now=now, budget_usd=settings.monthly_budget_usd
+        )
     return usage_text(
         usage, daily_limit=settings.user_daily_image_limit, is_admin=is_admin, team=team
     )

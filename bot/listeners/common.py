@@ -28,7 +28,7 @@ async def enqueue(services: Services, job: Job) -> tuple[int | None, str]:
     reserved and recorded here, so the ack can say why it is refused; a job the queue then
     refuses gives its reservation back. With no quota the database stays off the ack path (a
     burst of commands must be acked within 3 s) and the job is recorded when it starts, still
-    before OpenAI is called (:meth:`bot.store.Store.started`).
+    before OpenAI is called (:meth:`bot.store.history.History.started`).
     """
     settings = services.settings
     if not services.jobs.accepting:
@@ -36,7 +36,7 @@ async def enqueue(services: Services, job: Job) -> tuple[int | None, str]:
     quotas = settings.user_daily_image_limit is not None or settings.monthly_budget_usd is not None
     if quotas:
         try:
-            await services.store.check_and_reserve(
+            await services.store.reservations.check_and_reserve(
                 job,
                 user_daily_image_limit=settings.user_daily_image_limit,
                 monthly_budget_usd=settings.monthly_budget_usd,
@@ -48,7 +48,7 @@ async def enqueue(services: Services, job: Job) -> tuple[int | None, str]:
         position = services.jobs.submit(job)
     except (QueueFullError, ShuttingDownError) as exc:
         if quotas:
-            await services.store.release(job)
+            await services.store.reservations.release(job)
         full = isinstance(exc, QueueFullError)
         return None, messages.QUEUE_FULL if full else messages.SHUTTING_DOWN
     return position, messages.generating(job.request.n, position)

@@ -1,10 +1,13 @@
 """Generation history, quotas and cost: SQLite by default, PostgreSQL for several instances.
 
-- :class:`Store` records every request (who, where, what, model and API, status, timings, tokens,
-  estimated cost), enforces the per-user daily image limit and the workspace's monthly budget
-  atomically in the database, keeps the Regenerate keys, and reports usage.
-- :class:`ConversationStore` keeps the turns of each thread (issue #8): which result, which
-  images, which OpenAI responses, so replies in a result's thread can edit it.
+- :class:`Store` (one small class per stored concern: reservations, history, reports,
+  Regenerate keys, instances, interrupted jobs, conversations; see :mod:`bot.store.store`)
+  records every request (who, where, what, model and API, status, timings, tokens, estimated cost),
+  enforces the per-user daily image limit and the workspace's monthly budget atomically in the
+  database, keeps the Regenerate keys, and reports usage.
+- :class:`ConversationStore` (``Store.conversations``) keeps the turns of each thread
+  (issue #8): which result, which images, which OpenAI responses, so that a reply in a
+  result's thread edits it.
 - :class:`PriceTable` is the one price table (:mod:`bot.store.pricing`), overridable with
   ``PRICES_JSON``.
 - The schema is managed by Alembic (``bot/store/migrations``): :meth:`Store.open` upgrades to

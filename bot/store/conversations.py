@@ -108,7 +108,9 @@ class ConversationStore:
             "created_at": as_utc(turn.created_at),
         }
         async with self._engine.begin() as conn:
-            exists = (await conn.execute(select(T.c.job_id).where(T.c.job_id == turn.job_id))).first()
+            exists = (
+                await conn.execute(select(T.c.job_id).where(T.c.job_id == turn.job_id))
+            ).first()
             if exists is None:
                 await conn.execute(insert(T).values(**values))
 

@@ -59,8 +59,8 @@ class TeamUsage:
 
 @dataclass(frozen=True)
 class HistoryItem:
-    """One past request of a user, newest first in :meth:`bot.store.Store.recent`: the prompt
-    they wrote, where (channel and thread), when it was queued, its status and images."""
+    """One past request of a user, newest first in :meth:`bot.store.reports.Reports.recent`:
+    the prompt they wrote, where (channel and thread), when it was queued, its status and images."""
 
     job_id: str
     prompt: str
@@ -76,8 +76,8 @@ class HistoryItem:
 @dataclass(frozen=True)
 class InterruptedJob:
     """A job that a crashed or stopped process left unfinished, returned once by
-    :meth:`bot.store.Store.interrupted_jobs`; ``regenerate_key`` is a stored Regenerate key for a
-    button that runs ``request`` again in the same place."""
+    :meth:`bot.store.interrupted.InterruptedJobs.claim`; ``regenerate_key`` is a stored
+    Regenerate key for a button that runs ``request`` again in the same place."""
 
     job_id: str
     team_id: str

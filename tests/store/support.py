@@ -200,7 +200,7 @@ async def reserve(
     now: datetime | None = None,
 ) -> None:
     """``store.check_and_reserve`` with the given limits (none by default)."""
-    await store.check_and_reserve(
+    await store.reservations.check_and_reserve(
         job,
         user_daily_image_limit=limit,
         monthly_budget_usd=budget,

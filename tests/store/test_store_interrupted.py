@@ -21,14 +21,14 @@ async def test_a_store_closed_mid_job_leaves_an_interrupted_job(db_url: str) -> 
     done = make_job(n=1, prompt="finished fine")
     for job in (running, waiting, done):
         await reserve(crashed, job)
-    await crashed.started(running)
-    await crashed.started(done)
-    await crashed.finished(done, outcome="ok", error=None)
+    await crashed.history.started(running)
+    await crashed.history.started(done)
+    await crashed.history.finished(done, outcome="ok", error=None)
     await crashed.close()  # the process stops with two jobs unfinished
 
     restarted = await open_store(db_url)
     try:
-        interrupted = await restarted.interrupted_jobs()
+        interrupted = await restarted.interrupted.claim()
         assert [job.job_id for job in interrupted] == [running.id, waiting.id]
         first = interrupted[0]
         assert (first.team_id, first.channel_id, first.user_id, first.thread_ts) == (
@@ -38,16 +38,16 @@ async def test_a_store_closed_mid_job_leaves_an_interrupted_job(db_url: str) -> 
             "1.1",
         )
         assert first.prompt == "a castle on a cloud"
-        entry = await restarted.get(first.regenerate_key)
+        entry = await restarted.regenerate.get(first.regenerate_key)
         assert entry is not None and entry.request == running.request
         assert (entry.channel_id, entry.thread_ts) == ("C7", "1.1")
 
-        record = await restarted.record(running.id)
+        record = await restarted.history.record(running.id)
         assert record is not None
         assert record.status == "interrupted" and record.finished_at is not None
         assert record.images == 0  # nothing was generated: the reservation is given back
-        assert (await restarted.record(done.id)).status == "ok"  # type: ignore[union-attr]
-        assert await restarted.interrupted_jobs() == []  # owners are told once
+        assert (await restarted.history.record(done.id)).status == "ok"  # type: ignore[union-attr]
+        assert await restarted.interrupted.claim() == []  # owners are told once
     finally:
         await restarted.close()
 
@@ -63,17 +63,17 @@ async def test_a_killed_process_leaves_an_interrupted_row_and_a_live_one_does_no
         assert line.strip() == b"running"
 
         # The worker is alive: its running job is not ours to claim.
-        assert await observer.interrupted_jobs() == []
-        record = await observer.record("job-held-1")
+        assert await observer.interrupted.claim() == []
+        record = await observer.history.record("job-held-1")
         assert record is not None and record.status == "running"
 
         worker.send_signal(signal.SIGKILL)  # a crash: no cleanup at all
         await worker.wait()
 
-        interrupted = await observer.interrupted_jobs()
+        interrupted = await observer.interrupted.claim()
         assert [job.job_id for job in interrupted] == ["job-held-1"]
         assert interrupted[0].prompt == "a lighthouse at dawn"
-        assert (await observer.record("job-held-1")).status == "interrupted"  # type: ignore[union-attr]
+        assert (await observer.history.record("job-held-1")).status == "interrupted"  # type: ignore[union-attr]
     finally:
         if worker.returncode is None:
             worker.kill()
@@ -107,6 +107,6 @@ async def test_a_peer_on_another_host_counts_as_dead_only_once_its_heartbeat_is_
             update(GenerationRow).where(GenerationRow.id == job.id).values(instance_id=peer)
         )
 
-    assert await store.interrupted_jobs(now=now + timedelta(seconds=60)) == []
-    claimed = await store.interrupted_jobs(now=now + timedelta(minutes=10))
+    assert await store.interrupted.claim(now=now + timedelta(seconds=60)) == []
+    claimed = await store.interrupted.claim(now=now + timedelta(minutes=10))
     assert [j.job_id for j in claimed] == [job.id]

@@ -64,11 +64,11 @@ def pipeline(slack: FakeSlack, store: Store, backend: FakeBackend) -> Pipeline:
     return Pipeline(
         slack=AsyncWebClient(base_url=slack.base_url, token=TOKEN),
         backend=backend,
-        regenerate=store,
+        regenerate=store.regenerate,
         model=MODEL,
         job_timeout_s=30,
         payload_slots=asyncio.Semaphore(2),
-        recorder=store,
+        recorder=store.history,
     )
 
 
@@ -80,7 +80,7 @@ async def test_the_pipeline_records_a_job_and_its_regenerate_key(
 
     await pipeline(slack, store, FakeBackend()).run(job)
 
-    record = await store.record(job.id)
+    record = await store.history.record(job.id)
     assert record is not None
     assert (record.status, record.generated, record.images) == ("ok", 2, 2)
     assert record.revised_prompts == ["a paper boat, drawn", "a paper boat, drawn"]
@@ -88,7 +88,7 @@ async def test_the_pipeline_records_a_job_and_its_regenerate_key(
     assert record.cost_usd == pytest.approx(0.010)
     [button_message] = [m for m in slack.messages if m.blocks and m.blocks[-1]["type"] == "actions"]
     key = button_message.blocks[-1]["elements"][0]["value"]  # type: ignore[index]
-    entry = await store.get(key)
+    entry = await store.regenerate.get(key)
     assert entry is not None and entry.request == job.request
 
 
@@ -99,7 +99,7 @@ async def test_the_pipeline_records_a_refused_prompt(slack: FakeSlack, store: St
 
     await pipeline(slack, store, FakeBackend(error)).run(job)
 
-    record = await store.record(job.id)
+    record = await store.history.record(job.id)
     assert record is not None
     assert (record.status, record.error_code, record.images) == (
         "ModerationBlockedError",
@@ -121,13 +121,13 @@ async def test_a_cancelled_job_is_recorded_as_interrupted(slack: FakeSlack, stor
 
     task = asyncio.create_task(pipeline(slack, store, SlowBackend()).run(job))
     await blocked.wait()
-    assert (await store.record(job.id)).status == "running"  # type: ignore[union-attr]
+    assert (await store.history.record(job.id)).status == "running"  # type: ignore[union-attr]
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    record = await store.record(job.id)
+    record = await store.history.record(job.id)
     assert record is not None and (record.status, record.images) == ("interrupted", 0)
-    assert await store.interrupted_jobs() == []  # recorded at shutdown: not reported again
+    assert await store.interrupted.claim() == []  # recorded at shutdown: not reported again
 
 
 async def test_the_home_tab_is_accepted_by_views_publish(

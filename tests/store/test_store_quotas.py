@@ -17,7 +17,7 @@ NEXT_MONTH = datetime(2026, 10, 1, tzinfo=UTC)
 
 
 async def reserve(store: Store, job, *, limit=None, budget=None, admins=(), now=NOON) -> None:  # type: ignore[no-untyped-def]
-    await store.check_and_reserve(
+    await store.reservations.check_and_reserve(
         job,
         user_daily_image_limit=limit,
         monthly_budget_usd=budget,
@@ -52,8 +52,8 @@ async def test_a_refused_request_writes_nothing(store: Store) -> None:
     job = make_job(n=5)
     with pytest.raises(QuotaExceededError):
         await reserve(store, job, limit=4)
-    assert await store.record(job.id) is None
-    assert (await store.usage("T1", "U1", now=NOON)).today.images == 0
+    assert await store.history.record(job.id) is None
+    assert (await store.reports.usage("T1", "U1", now=NOON)).today.images == 0
 
 
 async def test_daily_limit_is_per_user_and_resets_at_utc_midnight(store: Store) -> None:
@@ -68,9 +68,9 @@ async def test_daily_limit_is_per_user_and_resets_at_utc_midnight(store: Store) 
 async def test_images_given_back_free_the_slot(store: Store) -> None:
     job = make_job(n=2)
     await reserve(store, job, limit=2)
-    await store.started(job)
-    await store.record_generation(job, make_generation(job, 1))
-    await store.finished(job, outcome="partial", error=None)
+    await store.history.started(job)
+    await store.history.record_generation(job, make_generation(job, 1))
+    await store.history.finished(job, outcome="partial", error=None)
     await reserve(store, make_job(n=1), limit=2)  # the failed image's slot is free again
 
 
@@ -104,7 +104,7 @@ async def test_admins_are_exempt_from_the_daily_limit_but_not_the_budget(store: 
     with pytest.raises(QuotaExceededError) as refused:
         await reserve(store, make_job(user=admin, n=1), limit=1, budget=0.015, admins=[admin])
     assert refused.value.kind == "monthly_budget"
-    usage = await store.usage("T1", admin, now=NOON)
+    usage = await store.reports.usage("T1", admin, now=NOON)
     assert usage.today.images == 3  # admins' images are still counted
 
 
@@ -117,7 +117,7 @@ async def test_concurrent_requests_never_pass_a_limit_together(store: Store) -> 
     )
     assert sum(result is None for result in results) == 3
     assert all(isinstance(r, QuotaExceededError) for r in results if r is not None)
-    assert (await store.usage("T1", "U1", now=NOON)).today.images == 3
+    assert (await store.reports.usage("T1", "U1", now=NOON)).today.images == 3
 
 
 async def test_a_burst_is_decided_in_arrival_order(store: Store) -> None:
@@ -128,6 +128,8 @@ async def test_a_burst_is_decided_in_arrival_order(store: Store) -> None:
     assert [r is None for r in results] == [True, True, True, True, False, False, True]
     refused = results[4]
     assert isinstance(refused, QuotaExceededError) and refused.used == 4
-    assert (await store.usage("T1", "U1", now=NOON)).today.images == 4
-    assert (await store.usage("T1", "U2", now=NOON)).today.images == 2
-    assert [await store.record(job.id) is not None for job in jobs] == [r is None for r in results]
+    assert (await store.reports.usage("T1", "U1", now=NOON)).today.images == 4
+    assert (await store.reports.usage("T1", "U2", now=NOON)).today.images == 2
+    assert [await store.history.record(job.id) is not None for job in jobs] == [
+        r is None for r in results
+    ]

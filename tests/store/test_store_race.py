@@ -54,8 +54,8 @@ async def test_two_processes_one_slot_exactly_one_passes(db_url: str, kind: str)
     try:
         for r in range(ROUNDS):
             if kind == "user":
-                assert (await check.usage("T1", f"U{r}")).today.images == 1
+                assert (await check.reports.usage("T1", f"U{r}")).today.images == 1
             else:
-                assert (await check.team_usage(f"T{r}")).month.images == 1
+                assert (await check.reports.team_usage(f"T{r}")).month.images == 1
     finally:
         await check.close()

@@ -19,16 +19,16 @@ async def test_a_request_is_recorded_from_queued_to_finished_with_usage_and_cost
     before = datetime.now(UTC)
 
     await reserve(store, job)
-    queued = await store.record(job.id)
+    queued = await store.history.record(job.id)
     assert queued is not None
     assert queued.status == "queued" and queued.started_at is None
     assert queued.images == 2 and queued.cost_usd == pytest.approx(0.022)  # reserved: 2 x $0.011
 
-    await store.started(job)
-    await store.record_generation(job, make_generation(job, 2, tokens=(40, 4000)))
-    await store.finished(job, outcome="ok", error=None)
+    await store.history.started(job)
+    await store.history.record_generation(job, make_generation(job, 2, tokens=(40, 4000)))
+    await store.history.finished(job, outcome="ok", error=None)
 
-    record = await store.record(job.id)
+    record = await store.history.record(job.id)
     assert record is not None
     assert (record.team_id, record.channel_id, record.user_id) == ("T1", "C1", "U1")
     assert record.thread_ts == "1700000000.000100"
@@ -58,7 +58,7 @@ async def test_a_request_is_recorded_from_queued_to_finished_with_usage_and_cost
 async def test_cost_follows_size_and_quality(store: Store) -> None:
     job = make_job(n=1, quality="high", size="1536x1024")
     await reserve(store, job)
-    record = await store.record(job.id)
+    record = await store.history.record(job.id)
     assert record is not None
     assert record.cost_usd == pytest.approx(0.036 * 1.5)
 
@@ -66,15 +66,15 @@ async def test_cost_follows_size_and_quality(store: Store) -> None:
 async def test_partial_generation_is_charged_for_the_images_made(store: Store) -> None:
     job = make_job(n=3)
     await reserve(store, job)
-    await store.started(job)
-    await store.record_generation(job, make_generation(job, 1))
-    await store.finished(job, outcome="partial", error=None)
+    await store.history.started(job)
+    await store.history.record_generation(job, make_generation(job, 1))
+    await store.history.finished(job, outcome="partial", error=None)
 
-    record = await store.record(job.id)
+    record = await store.history.record(job.id)
     assert record is not None
     assert (record.status, record.n, record.generated, record.images) == ("partial", 3, 1, 1)
     assert record.cost_usd == pytest.approx(0.005)
-    usage = await store.usage("T1", "U1")
+    usage = await store.reports.usage("T1", "U1")
     assert (usage.today.images, usage.today.cost_usd) == (1, pytest.approx(0.005))
 
 
@@ -83,26 +83,26 @@ async def test_a_failed_job_keeps_its_error_code_and_gives_its_reservation_back(
 ) -> None:
     job = make_job(n=2)
     await reserve(store, job)
-    await store.started(job)
+    await store.history.started(job)
     error = ModerationBlockedError("refused", status=400, code="moderation_blocked")
-    await store.finished(job, outcome=type(error).__name__, error=error)
+    await store.history.finished(job, outcome=type(error).__name__, error=error)
 
-    record = await store.record(job.id)
+    record = await store.history.record(job.id)
     assert record is not None
     assert (record.status, record.error_code) == ("ModerationBlockedError", "moderation_blocked")
     assert (record.images, record.cost_usd) == (0, 0)
-    assert (await store.usage("T1", "U1")).today.images == 0
+    assert (await store.reports.usage("T1", "U1")).today.images == 0
 
 
 async def test_a_delivery_failure_after_generation_is_still_charged(store: Store) -> None:
     job = make_job(n=1)
     await reserve(store, job)
-    await store.started(job)
-    await store.record_generation(job, make_generation(job, 1))
+    await store.history.started(job)
+    await store.history.record_generation(job, make_generation(job, 1))
     error = DeliveryError("not_in_channel", channel_id="C1")
-    await store.finished(job, outcome=type(error).__name__, error=error)
+    await store.history.finished(job, outcome=type(error).__name__, error=error)
 
-    record = await store.record(job.id)
+    record = await store.history.record(job.id)
     assert record is not None
     assert (record.status, record.error_code, record.images) == (
         "DeliveryError",
@@ -114,20 +114,20 @@ async def test_a_delivery_failure_after_generation_is_still_charged(store: Store
 async def test_release_after_a_refused_submit_gives_everything_back(store: Store) -> None:
     job = make_job(n=2)
     await reserve(store, job)
-    await store.release(job)
-    await store.release(job)  # idempotent
+    await store.reservations.release(job)
+    await store.reservations.release(job)  # idempotent
 
-    record = await store.record(job.id)
+    record = await store.history.record(job.id)
     assert record is not None
     assert (record.status, record.images, record.cost_usd) == ("refused", 0, 0)
-    assert (await store.usage("T1", "U1")).today.images == 0
-    assert await store.recent("T1", "U1") == []
+    assert (await store.reports.usage("T1", "U1")).today.images == 0
+    assert await store.reports.recent("T1", "U1") == []
 
 
 async def test_a_job_that_was_never_reserved_is_recorded_when_it_starts(store: Store) -> None:
     job = make_job(n=1)
-    await store.started(job)
-    record = await store.record(job.id)
+    await store.history.started(job)
+    record = await store.history.record(job.id)
     assert record is not None and record.status == "running" and record.images == 1
 
 
@@ -135,14 +135,14 @@ async def test_regenerate_keys_survive_a_restart(db_url: str) -> None:
     first = await open_store(db_url)
     job = make_job(n=2, thread_ts="1.5")
     entry = RegenerateEntry(request=job.request, team_id="T1", channel_id="C1", thread_ts="1.5")
-    key = await first.put(entry)
+    key = await first.regenerate.put(entry)
     await first.close()
 
     second = await open_store(db_url)
     try:
         assert len(key) <= 22
-        assert await second.get(key) == entry
-        assert await second.get("nope") is None
-        assert await second.get("") is None
+        assert await second.regenerate.get(key) == entry
+        assert await second.regenerate.get("nope") is None
+        assert await second.regenerate.get("") is None
     finally:
         await second.close()

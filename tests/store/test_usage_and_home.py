@@ -27,16 +27,16 @@ NOTE = "_Costs are estimates from Imagine's price table; OpenAI's invoice is the
 async def generate(store: Store, *, when: datetime, **job: Any) -> None:
     """One request run to the end, queued at ``when``."""
     made = make_job(**job)
-    await store.check_and_reserve(
+    await store.reservations.check_and_reserve(
         made,
         user_daily_image_limit=None,
         monthly_budget_usd=None,
         admin_user_ids=frozenset(),
         now=when,
     )
-    await store.started(made)
-    await store.record_generation(made, make_generation(made, made.request.n))
-    await store.finished(made, outcome="ok", error=None)
+    await store.history.started(made)
+    await store.history.record_generation(made, make_generation(made, made.request.n))
+    await store.history.finished(made, outcome="ok", error=None)
 
 
 @pytest.fixture

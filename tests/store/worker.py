@@ -29,7 +29,7 @@ async def race(url: str, kind: str, rounds: int) -> None:
         for r in range(rounds):
             job = make_job(user=f"U{r}") if kind == "user" else make_job(team=f"T{r}")
             try:
-                await store.check_and_reserve(
+                await store.reservations.check_and_reserve(
                     job,
                     user_daily_image_limit=1 if kind == "user" else None,
                     monthly_budget_usd=LOW_IMAGE_USD if kind == "budget" else None,
@@ -48,10 +48,10 @@ async def hold(url: str, job_id: str) -> None:
     """See the module docstring."""
     store = await open_store(url)
     job = make_job(job_id=job_id, prompt="a lighthouse at dawn", channel="C9", thread_ts="1.2")
-    await store.check_and_reserve(
+    await store.reservations.check_and_reserve(
         job, user_daily_image_limit=None, monthly_budget_usd=None, admin_user_ids=frozenset()
     )
-    await store.started(job)
+    await store.history.started(job)
     print("running", flush=True)
     await asyncio.Event().wait()
 

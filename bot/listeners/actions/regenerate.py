@@ -30,7 +30,7 @@ async def regenerate(
     except ValidationError:
         log.warning("malformed block_actions payload")
         return
-    entry = await services.store.get(str(action.get("value") or ""))
+    entry = await services.store.regenerate.get(str(action.get("value") or ""))
     channel_id = entry.channel_id if entry else (payload.channel.id if payload.channel else "")
     destination = Destination(
         team_id=entry.team_id if entry else (payload.team.id if payload.team else ""),
