@@ -175,33 +175,35 @@ async def notify(
     return True
 
 
-def regenerate_blocks(text: str, key: str, extra: Sequence[InteractiveElement] = ()) -> list[Block]:
+def regenerate_blocks(
+    text: str, key: str | None, extra: Sequence[InteractiveElement] = ()
+) -> list[Block]:
     """Block Kit: ``text`` and a Regenerate button whose ``value`` is the short ``key`` (Slack
-    caps button values at 2000 characters; platform.md, "Modals"), followed by ``extra``
-    elements (the per-image actions of :mod:`bot.result_actions`)."""
-    return [
-        SectionBlock(text=text),
-        ActionsBlock(
-            elements=[
-                ButtonElement(
-                    text=":arrows_counterclockwise: Regenerate",
-                    action_id=REGENERATE_ACTION_ID,
-                    value=key,
-                ),
-                *extra,
-            ]
-        ),
-    ]
+    caps button values at 2000 characters; platform.md, "Modals"; no button when ``key`` is
+    ``None``), followed by ``extra`` elements (the per-image actions of
+    :mod:`bot.result_actions`)."""
+    buttons: list[InteractiveElement] = []
+    if key is not None:
+        buttons.append(
+            ButtonElement(
+                text=":arrows_counterclockwise: Regenerate",
+                action_id=REGENERATE_ACTION_ID,
+                value=key,
+            )
+        )
+    return [SectionBlock(text=text), ActionsBlock(elements=[*buttons, *extra])]
 
 
 async def post_regenerate_button(
     client: AsyncWebClient,
     destination: Destination,
-    key: str,
+    key: str | None,
     extra: Sequence[InteractiveElement] = (),
 ) -> None:
-    """Post a small message with a Regenerate button, and ``extra`` actions, under the images
-    (in their thread)."""
+    """Post a small message with a Regenerate button (unless ``key`` is ``None``) and ``extra``
+    actions under the images (in their thread); nothing when there is no action at all."""
+    if key is None and not extra:
+        return
     blocks = regenerate_blocks(messages.REGENERATE_PROMPT, key, extra)
     try:
         await client.chat_postMessage(

@@ -15,6 +15,7 @@ from bot.delivery import Progress, notify, post_regenerate_button, upload_images
 from bot.jobs import Job
 from bot.openai.backends import Generation, ImageBackend, user_hash
 from bot.regenerate import RegenerateEntry, RegenerateStore
+from bot.result_actions import per_image_elements
 from bot.threads import Threads
 
 log = logging.getLogger(__name__)
@@ -171,9 +172,11 @@ class Pipeline:
         turn = None
         if self._threads is not None:
             turn = await self._threads.delivered(self._slack, job, generation, file_ids)
-        key = await self._regenerate.put(RegenerateEntry.of(job))
-        del turn  # the per-image actions come with their listeners
-        await post_regenerate_button(self._slack, destination, key)
+        # Regenerate runs the request again as it was; one that started from images (an edit,
+        # variations, people's files) offers the per-image actions only.
+        key = await self._regenerate.put(RegenerateEntry.of(job)) if job.inputs is None else None
+        extra = per_image_elements(job.id, len(turn.images)) if turn is not None else []
+        await post_regenerate_button(self._slack, destination, key, extra)
         if generation.failures:
             reason = messages.for_error(generation.failures[0])
             await notify(
