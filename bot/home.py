@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot import messages
 from bot.messages import plural, slack_date, usd
 from bot.settings import Settings
 from bot.slack_text import escape_mrkdwn
@@ -70,6 +71,8 @@ def history_blocks(items: list[HistoryItem]) -> list[Block]:
             f"in {where(item)}",
             f"{plural(item.images, 'image')}, est. {usd(item.cost_usd)}",
         ]
+        if label := messages.SOURCE_LABELS.get(item.source):
+            details.append(label)
         if status := status_text(item.status):
             details.append(status)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=escape_mrkdwn(prompt))))

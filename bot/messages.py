@@ -399,3 +399,23 @@ def _with_prompts(lead: str, revised_prompts: list[str]) -> str:
         return f"{lead}\nRevised prompt: {escape_mrkdwn(unique[0])}"
     lines = "\n".join(f"{i}. {escape_mrkdwn(p)}" for i, p in enumerate(revised_prompts, 1))
     return f"{lead}\nRevised prompts:\n{lines}"
+
+
+SOURCE_LABELS = {
+    "edit": ":pencil2: edit of an earlier image",
+    "variation": ":art: variations of an earlier image",
+    "dm": ":speech_balloon: from a DM",
+}
+
+
+def source_counts(by_source: dict[str, int]) -> str:
+    """``2 edits, 1 variation request, 3 from DMs`` for the sources shown apart (empty when
+    none)."""
+    parts = []
+    if count := by_source.get("edit"):
+        parts.append(plural(count, "edit"))
+    if count := by_source.get("variation"):
+        parts.append(plural(count, "variation request"))
+    if count := by_source.get("dm"):
+        parts.append(f"{count:,} from DMs")
+    return ", ".join(parts)

@@ -31,6 +31,7 @@ class UserUsage:
     month: Totals
     day_resets_at: datetime
     month_resets_at: datetime
+    month_by_source: dict[str, int] = field(default_factory=dict)  # requests this month
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class HistoryItem:
     images: int
     cost_usd: float
     source: str
+    parent_id: str | None = None  # issue #8: the job an edit or variation started from
 
 
 @dataclass(frozen=True)

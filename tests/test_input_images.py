@@ -1,0 +1,130 @@
+"""People's images as input (issue #8): attached to a mention, a DM or the message a shortcut
+is used on; bad files are answered before OpenAI; an edit falls back to the image itself."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import httpx
+
+from tests.fakes import make_png
+from tests.fakes.slack_events import app_mention_event, message_event
+from tests.harness import Imagine, modal_defaults
+from tests.test_refine import first_result, mention, numbered_responses, results
+
+
+def input_images(body: dict) -> list[str]:
+    """The ``image_url`` of every ``input_image`` in a Responses body."""
+    items = body["input"] if isinstance(body["input"], list) else []
+    return [
+        part["image_url"]
+        for item in items
+        for part in item.get("content", [])
+        if isinstance(part, dict) and part.get("type") == "input_image"
+    ]
+
+
+def data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+async def test_a_mention_with_an_attached_png_uses_it(start_imagine, openai_mock) -> None:
+    bodies = numbered_responses(openai_mock)
+    png = make_png(32, 32)
+    async with start_imagine() as imagine:
+        item = imagine.slack.add_user_file("logo.png", png, channel="C1", ts="1700001000.000100")
+        event = app_mention_event(
+            "<@UBOT> put this logo on a coffee mug", ts="1700001000.000100", files=[item]
+        )
+        await imagine.event(event)
+        await imagine.slack.wait_for(lambda: results(imagine))
+        assert input_images(bodies[0]) == [data_url(png)]
+        assert "put this logo on a coffee mug" in json.dumps(bodies[0]["input"])
+        assert imagine.slack.downloads == [(item["id"], True)]
+        [result] = results(imagine)
+        assert result.thread_ts == "1700001000.000100"
+
+
+async def test_bad_files_are_refused_before_openai(start_imagine, openai_mock) -> None:
+    async with start_imagine() as imagine:
+        svg = imagine.slack.add_user_file(
+            "logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", channel="D1", ts="1.000001"
+        )
+        await imagine.event(message_event("make this a mug", ts="1700001100.000100", files=[svg]))
+        await imagine.slack.wait_for(lambda: imagine.slack.ephemerals)
+        [answer] = imagine.slack.ephemerals
+        assert "logo.svg" in answer["text"] and "PNG" in answer["text"]
+        assert openai_mock["responses"].call_count == 0
+
+
+async def test_an_edit_falls_back_to_the_image_when_the_response_is_gone(
+    start_imagine, openai_mock
+) -> None:
+    bodies = numbered_responses(openai_mock)
+    async with start_imagine() as imagine:
+        result = await first_result(imagine)
+        answer = openai_mock["responses"].side_effect
+
+        def gone_once(request: httpx.Request) -> httpx.Response:
+            body = json.loads(request.content)
+            if body.get("previous_response_id"):
+                bodies.append(body)
+                return httpx.Response(
+                    400,
+                    json={
+                        "error": {
+                            "message": "Previous response with id 'resp_1' not found.",
+                            "type": "invalid_request_error",
+                            "param": "previous_response_id",
+                            "code": "previous_response_not_found",
+                        }
+                    },
+                )
+            return answer(request)
+
+        openai_mock["responses"].mock(side_effect=gone_once)
+        await mention(imagine, "make the kite green", result.ts, "1700001200.000100")
+        await imagine.slack.wait_for(lambda: len(results(imagine)) == 2)
+        uploaded = imagine.slack.uploads[result.files[0]["id"]].data
+        assert uploaded is not None
+        assert input_images(bodies[-1]) == [data_url(uploaded)]  # the result itself, from Slack
+        assert (result.files[0]["id"], True) in imagine.slack.downloads
+        assert results(imagine)[1].thread_ts == result.ts
+
+
+async def test_a_shortcut_on_a_message_with_an_image_uses_it(start_imagine, openai_mock) -> None:
+    bodies = numbered_responses(openai_mock)
+    png = make_png(16, 16)
+    async with start_imagine() as imagine:
+        item = imagine.slack.add_user_file("logo.png", png, channel="C1", ts="1700001300.000100")
+        view = await _open_brand(imagine, item)
+        texts = json.dumps(view["blocks"])
+        assert "Using 1 image from the message" in texts and "Leave them out" in texts
+        await imagine.submit_view(view, modal_defaults(view))
+        await imagine.slack.wait_for(lambda: results(imagine))
+        assert input_images(bodies[0]) == [data_url(png)]
+        assert results(imagine)[0].thread_ts == "1700001300.000100"
+
+
+async def test_a_shortcut_can_leave_the_images_out(start_imagine, openai_mock) -> None:
+    bodies = numbered_responses(openai_mock)
+    async with start_imagine() as imagine:
+        item = imagine.slack.add_user_file(
+            "logo.png", make_png(16, 16), channel="C1", ts="1700001400.000100"
+        )
+        view = await _open_brand(imagine, item)
+        values = modal_defaults(view)
+        values["use_images"] = {
+            "value": {"type": "checkboxes", "selected_options": [{"value": "leave_out"}]}
+        }
+        await imagine.submit_view(view, values)
+        await imagine.slack.wait_for(lambda: results(imagine))
+        assert input_images(bodies[0]) == [] and isinstance(bodies[0]["input"], str)
+
+
+async def _open_brand(imagine: Imagine, item: dict) -> dict:
+    message = {"ts": "1700001300.000100", "text": "our spring badge", "files": [item]}
+    await imagine.message_shortcut("imagine_brand", message)
+    await imagine.slack.wait_for(lambda: imagine.slack.views)
+    return imagine.slack.views[-1]
