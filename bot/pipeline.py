@@ -124,6 +124,8 @@ class Pipeline:
             outcome, error = "interrupted", exc
             raise
         finally:
+            if self._threads is not None:
+                self._threads.settled(job)
             if outcome != "interrupted":
                 await progress.finish(ok=outcome in ("ok", "partial"))
             self._log(job, started, delivered, outcome)
@@ -145,6 +147,8 @@ class Pipeline:
                     on_answer=lease.acquire,
                     **({"inputs": job.inputs} if job.inputs is not None else {}),
                 )
+                if self._threads is not None:
+                    self._threads.uploading(job)
                 file_ids = await upload_images(
                     self._slack,
                     destination,

@@ -43,6 +43,26 @@ class Threads:
         self.store = store
         self.tracker = tracker
         self._model = model
+        # (team, channel) -> job id -> set once the job's result is recorded (or given up)
+        self._uploading: dict[tuple[str, str], dict[str, asyncio.Event]] = {}
+
+    def uploading(self, job: Job) -> None:
+        """``job``'s images are being posted now: a reply in its channel waits for its turn to
+        be recorded before deciding the thread has no result (a reply can follow a result
+        within milliseconds)."""
+        key = (job.destination.team_id, job.destination.channel_id)
+        self._uploading.setdefault(key, {}).setdefault(job.id, asyncio.Event())
+
+    def settled(self, job: Job) -> None:
+        """``job`` is recorded or will not be (failed, cancelled). Safe to call more than
+        once."""
+        key = (job.destination.team_id, job.destination.channel_id)
+        in_channel = self._uploading.get(key, {})
+        event = in_channel.pop(job.id, None)
+        if event is not None:
+            event.set()
+        if not in_channel:
+            self._uploading.pop(key, None)
 
     async def delivered(
         self, client: AsyncWebClient, job: Job, generation: Generation, file_ids: Sequence[str]
@@ -50,6 +70,14 @@ class Threads:
         """Record ``job``'s delivered images (``file_ids`` in upload order) as a turn; for a
         top-level result, start learning its message ts. Returns the turn, ``None`` when Slack
         named no files (nothing to continue from)."""
+        try:
+            return await self._record(client, job, generation, file_ids)
+        finally:
+            self.settled(job)
+
+    async def _record(
+        self, client: AsyncWebClient, job: Job, generation: Generation, file_ids: Sequence[str]
+    ) -> Turn | None:
         if not file_ids:
             return None
         destination = job.destination
@@ -91,12 +119,24 @@ class Threads:
         wait_s: float = REPLY_WAIT_S,
     ) -> Turn | None:
         """The latest result in the thread rooted at ``thread_ts``, or ``None`` when the thread
-        has none. Known threads cost one query; otherwise the channel's results of the last hour
-        whose message ts is still unknown (at most 5, newest first) are located, waiting up to
-        ``wait_s`` seconds."""
+        has none. Known threads cost one query; otherwise results being posted in the channel
+        right now are waited for, then the channel's results of the last hour whose message ts
+        is still unknown (at most 5, newest first) are located, waiting up to ``wait_s``
+        seconds."""
         turn = await self.store.latest(team_id, channel_id, thread_ts)
         if turn is not None:
             return turn
+        posting = list(self._uploading.get((team_id, channel_id), {}).values())
+        if posting:
+            waiters = [asyncio.ensure_future(event.wait()) for event in posting]
+            try:
+                await asyncio.wait(waiters, timeout=wait_s)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+            turn = await self.store.latest(team_id, channel_id, thread_ts)
+            if turn is not None:
+                return turn
         pending = await self.store.pending(
             team_id, channel_id, within=PENDING_WINDOW, limit=PENDING_LOOKUPS
         )
