@@ -119,24 +119,22 @@ class Threads:
         wait_s: float = REPLY_WAIT_S,
     ) -> Turn | None:
         """The latest result in the thread rooted at ``thread_ts``, or ``None`` when the thread
-        has none. Known threads cost one query; otherwise results being posted in the channel
-        right now are waited for, then the channel's results of the last hour whose message ts
+        has none. Results being posted in the channel right now are waited for first (a reply
+        can follow a result within milliseconds); known threads then cost one query; otherwise
+        the channel's results of the last hour whose message ts
         is still unknown (at most 5, newest first) are located, waiting up to ``wait_s``
         seconds."""
-        turn = await self.store.latest(team_id, channel_id, thread_ts)
-        if turn is not None:
-            return turn
         posting = list(self._uploading.get((team_id, channel_id), {}).values())
-        if posting:
+        if posting:  # a result (maybe the latest version here) is being posted right now
             waiters = [asyncio.ensure_future(event.wait()) for event in posting]
             try:
                 await asyncio.wait(waiters, timeout=wait_s)
             finally:
                 for waiter in waiters:
                     waiter.cancel()
-            turn = await self.store.latest(team_id, channel_id, thread_ts)
-            if turn is not None:
-                return turn
+        turn = await self.store.latest(team_id, channel_id, thread_ts)
+        if turn is not None:
+            return turn
         pending = await self.store.pending(
             team_id, channel_id, within=PENDING_WINDOW, limit=PENDING_LOOKUPS
         )
