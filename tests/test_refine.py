@@ -14,6 +14,7 @@ from bot import messages
 from tests.conftest import responses_answer
 from tests.fakes.slack_events import app_mention_event
 from tests.harness import Imagine, select_state
+from tests.test_threads import eventually
 
 
 def numbered_responses(openai_mock: Any) -> list[dict[str, Any]]:
@@ -38,12 +39,34 @@ def results(imagine: Imagine) -> list[Any]:
 
 
 async def first_result(imagine: Imagine, text: str = "a red kite") -> Any:
+    """``/imagine text``; returns its result message once it is recorded, located and has
+    its buttons."""
     await imagine.command(text)
     await imagine.slack.wait_for(lambda: results(imagine))
     [result] = results(imagine)
-    threads = imagine.services.threads
-    await imagine.slack.wait_for(lambda: not threads.tracker.pending)
+    store = imagine.services.threads.store
+    await eventually(lambda: store.latest("T1", "C1", result.ts))
+    await job_of(imagine, 0)
     return result
+
+
+async def job_of(imagine: Imagine, index: int) -> str:
+    """The job id behind the index-th result, from its per-image action values (waiting for
+    its buttons)."""
+
+    def values() -> list[str]:
+        return [
+            e["value"] if "value" in e else e["options"][0]["value"]
+            for m in imagine.slack.messages
+            if m.blocks and not m.files
+            for b in m.blocks
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == "imagine_edit"
+        ]
+
+    await imagine.slack.wait_for(lambda: len(values()) > index)
+    return str(values()[index].split(":")[0])
 
 
 async def mention(imagine: Imagine, text: str, thread_ts: str, ts: str, **extra: Any) -> None:
@@ -75,23 +98,9 @@ async def test_a_mention_in_a_results_thread_edits_it_and_follow_ups_chain(
         assert bodies[2]["previous_response_id"] == "resp_2"  # the latest version
         assert results(imagine)[2].thread_ts == result.ts
 
-        record = await imagine.services.store.history.record(_job_of(imagine, 2))
+        record = await imagine.services.store.history.record(await job_of(imagine, 2))
         assert record is not None and record.source == "edit"
-        assert record.parent_id == _job_of(imagine, 1)
-
-
-def _job_of(imagine: Imagine, index: int) -> str:
-    """The job id behind the index-th result (from its per-image button values)."""
-    buttons = [m for m in imagine.slack.messages if m.blocks and not m.files]
-    values = [
-        e["value"] if "value" in e else e["options"][0]["value"]
-        for m in buttons
-        for b in m.blocks
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == "imagine_edit"
-    ]
-    return str(values[index].split(":")[0])
+        assert record.parent_id == await job_of(imagine, 1)
 
 
 async def test_hash_k_picks_the_image(start_imagine, openai_mock) -> None:
@@ -102,7 +111,7 @@ async def test_hash_k_picks_the_image(start_imagine, openai_mock) -> None:
         await imagine.slack.wait_for(lambda: len(results(imagine)) == 2)
         first_two = {bodies[0].get("previous_response_id"), bodies[1].get("previous_response_id")}
         assert first_two == {None}
-        # image 2 of the result was drawn by the second response (upload order = answer order)
+        await job_of(imagine, 1)  # the edit is recorded
         turn = await imagine.services.threads.store.latest("T1", "C1", result.ts)
         assert turn is not None and turn.source == "edit"
         parent = await imagine.services.threads.get(turn.parent_id or "")
@@ -140,7 +149,7 @@ async def test_edit_button_opens_a_modal_and_the_edit_goes_to_the_thread(
     bodies = numbered_responses(openai_mock)
     async with start_imagine() as imagine:
         result = await first_result(imagine, "--n 2 a kite")
-        job_id = _job_of(imagine, 0)
+        job_id = await job_of(imagine, 0)
         await imagine.click("imagine_edit", f"{job_id}:2", user="U3")
         await imagine.slack.wait_for(lambda: imagine.slack.views)
         view = imagine.slack.views[-1]
@@ -168,7 +177,7 @@ async def test_variations_are_posted_in_the_results_thread(start_imagine, openai
     bodies = numbered_responses(openai_mock)
     async with start_imagine() as imagine:
         result = await first_result(imagine)
-        await imagine.click("imagine_variations", f"{_job_of(imagine, 0)}:1", user="U3")
+        await imagine.click("imagine_variations", f"{await job_of(imagine, 0)}:1", user="U3")
         await imagine.slack.wait_for(lambda: len(results(imagine)) == 2)
         variations = results(imagine)[1]
         assert variations.thread_ts == result.ts and len(variations.files) == 3
