@@ -140,7 +140,7 @@ async def test_bad_refine_input_is_answered_before_openai(start_imagine, openai_
         assert "Your instruction is 51 characters; the limit is 50." in messages.edit_too_long(
             51, 50
         )
-        assert len(bodies) == 1  # only the first result reached OpenAI
+        assert len(bodies) == 2  # only the first result (2 images) reached OpenAI
 
 
 async def test_edit_button_opens_a_modal_and_the_edit_goes_to_the_thread(
