@@ -9,6 +9,7 @@ reader's time zone) and where (``<#C…>``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from slack_sdk.models.blocks import (
@@ -21,7 +22,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.messages import plural, slack_date, usd
+from bot.messages import home_model_notice, plural, slack_date, usd
 from bot.settings import Settings
 from bot.slack_text import escape_mrkdwn
 from bot.store import HistoryItem, Store, TeamUsage, UserUsage
@@ -84,9 +85,11 @@ def build_home_view(
     daily_limit: int | None,
     is_admin: bool,
     team: TeamUsage | None = None,
+    notices: Sequence[str] = (),
 ) -> View:
     """The Home tab: intro, the user's usage, their recent generations (newest first) and,
-    when ``team`` is given (admins), the workspace summary."""
+    when ``team`` is given (admins), the workspace summary, after the model ``notices``
+    (plain sentences, e.g. a model's shutdown date)."""
     blocks: list[Block] = [
         HeaderBlock(text="Imagine"),
         SectionBlock(text=MarkdownTextObject(text=INTRO)),
@@ -103,6 +106,10 @@ def build_home_view(
         blocks += [
             DividerBlock(),
             HeaderBlock(text="Workspace (admins only)"),
+            *(
+                SectionBlock(text=MarkdownTextObject(text=home_model_notice(notice)))
+                for notice in notices
+            ),
             SectionBlock(text=MarkdownTextObject(text=team_usage_text(team))),
         ]
     return View(type="home", blocks=blocks)
@@ -115,9 +122,11 @@ async def home_view(
     team_id: str,
     user_id: str,
     now: datetime | None = None,
+    notices: Sequence[str] = (),
 ) -> View:
     """Read the store and build :func:`build_home_view` for ``user_id`` in ``team_id``; admins
-    (ADMIN_USER_IDS) also see the workspace's month with MONTHLY_BUDGET_USD."""
+    (ADMIN_USER_IDS) also see the workspace's month with MONTHLY_BUDGET_USD, and ``notices``
+    (the start-up model check's, :class:`bot.openai.model_check.ModelNotice` texts)."""
     is_admin = user_id in settings.admin_user_ids
     usage = await store.reports.usage(team_id, user_id, now=now)
     recent = await store.reports.recent(team_id, user_id, limit=RECENT_SHOWN)
@@ -132,4 +141,5 @@ async def home_view(
         daily_limit=settings.user_daily_image_limit,
         is_admin=is_admin,
         team=team,
+        notices=notices,
     )

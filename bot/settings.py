@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -23,7 +25,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.capabilities import capabilities_for, check_quality, resolve_size
+from bot import messages
+from bot.capabilities import capabilities_for, check_quality, resolve_size, shut_down
 from bot.errors import ConfigError, UserInputError
 
 DEFAULT_SLIDE_FRAME = (
@@ -300,16 +303,49 @@ class Settings(BaseSettings):
         return values
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Build :class:`Settings` from the environment (and ``.env``), plus explicit overrides.
+def load_settings(*, today: date | None = None, **overrides: object) -> Settings:
+    """Build :class:`Settings` from the environment (and ``.env``), plus explicit overrides,
+    and check the image model against OpenAI's shutdown dates on ``today`` (default: the UTC
+    date now; see :func:`shut_down_models`).
 
     Raises :class:`bot.errors.ConfigError` listing every missing or malformed variable with what
     it is for; the message never contains a secret value.
     """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+    problems = shut_down_models(settings, today or datetime.now(UTC).date())
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+# --- Model shutdown dates (issue #10) ------------------------------------------------------------
+
+OPENAI_API_HOST = "api.openai.com"
+
+
+def is_openai_api(base_url: str) -> bool:
+    """True when ``base_url`` (OPENAI_BASE_URL) is OpenAI's own API, where a model past its
+    shutdown date answers 404; any other host is an OpenAI-compatible server."""
+    return (urlsplit(base_url).hostname or "").lower() == OPENAI_API_HOST
+
+
+def shut_down_models(settings: Settings, today: date) -> list[str]:
+    """Settings problems for an IMAGE_MODEL whose shutdown date in the capability table is
+    ``today`` or earlier, when OPENAI_BASE_URL is OpenAI's API (platform.md, model table).
+    With another server the dates are advisory: no problem here, a warning at start
+    (:mod:`bot.openai.model_check`)."""
+    caps = capabilities_for(settings.image_model)
+    if not is_openai_api(settings.openai_base_url) or not shut_down(caps, today):
+        return []
+    assert caps.shutdown_date is not None
+    return [
+        messages.model_shut_down(
+            "IMAGE_MODEL", settings.image_model, caps.shutdown_date, caps.replacement
+        )
+    ]
 
 
 def _describe(exc: ValidationError) -> list[str]:

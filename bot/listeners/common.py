@@ -32,6 +32,7 @@ async def enqueue(services: Services, job: Job) -> tuple[int | None, str]:
     """
     settings = services.settings
     if not services.jobs.accepting:
+        services.metrics.refused(job.source, "shutting_down")
         return None, messages.SHUTTING_DOWN
     quotas = settings.user_daily_image_limit is not None or settings.monthly_budget_usd is not None
     if quotas:
@@ -43,6 +44,7 @@ async def enqueue(services: Services, job: Job) -> tuple[int | None, str]:
                 admin_user_ids=frozenset(settings.admin_user_ids),
             )
         except QuotaExceededError as exc:
+            services.metrics.refused(job.source, "quota")
             return None, exc.text
     try:
         position = services.jobs.submit(job)
@@ -50,5 +52,6 @@ async def enqueue(services: Services, job: Job) -> tuple[int | None, str]:
         if quotas:
             await services.store.reservations.release(job)
         full = isinstance(exc, QueueFullError)
+        services.metrics.refused(job.source, "queue_full" if full else "shutting_down")
         return None, messages.QUEUE_FULL if full else messages.SHUTTING_DOWN
     return position, messages.generating(job.request.n, position)

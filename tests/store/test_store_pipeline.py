@@ -137,7 +137,10 @@ async def test_the_home_tab_is_accepted_by_views_publish(
     await reserve(store, job)
     await pipeline(slack, store, FakeBackend()).run(job)
     settings = make_settings(admin_user_ids="U1", monthly_budget_usd=10)
-    context = {"imagine": SimpleNamespace(store=store, settings=settings), "team_id": "T1"}
+    context = {
+        "imagine": SimpleNamespace(store=store, settings=settings, model_notices=[]),
+        "team_id": "T1",
+    }
     client = AsyncWebClient(base_url=slack.base_url, token=TOKEN)
 
     await app_home_opened(event={"user": "U1", "tab": "home"}, client=client, context=context)  # type: ignore[arg-type]

@@ -191,7 +191,8 @@ class FakeClient:
 
 
 def _context(store: Store, settings: Settings) -> dict[str, Any]:
-    return {"imagine": SimpleNamespace(store=store, settings=settings), "team_id": "T1"}
+    services = SimpleNamespace(store=store, settings=settings, model_notices=[])
+    return {"imagine": services, "team_id": "T1"}
 
 
 async def test_app_home_opened_publishes_the_users_home_tab(

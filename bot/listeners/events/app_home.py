@@ -31,7 +31,13 @@ async def app_home_opened(event: dict, client: AsyncWebClient, context: AsyncBol
         log.warning("app_home_opened without a user")
         return
     services = services_of(context)
-    view = await home_view(services.store, services.settings, team_id=team_id, user_id=user_id)
+    view = await home_view(
+        services.store,
+        services.settings,
+        team_id=team_id,
+        user_id=user_id,
+        notices=[notice.text for notice in services.model_notices],
+    )
     try:
         await client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:
