@@ -86,9 +86,7 @@ CAPABILITIES: dict[str, ModelCapabilities] = {
     "gpt-image-1.5": _gpt_image("gpt-image-1.5", shutdown_date=GPT_IMAGE_1X_SHUTDOWN),
     "gpt-image-1": _gpt_image("gpt-image-1", shutdown_date=GPT_IMAGE_1_SHUTDOWN),
     "gpt-image-1-mini": _gpt_image("gpt-image-1-mini", shutdown_date=GPT_IMAGE_1X_SHUTDOWN),
-    "chatgpt-image-latest": _gpt_image(
-        "chatgpt-image-latest", shutdown_date=GPT_IMAGE_1X_SHUTDOWN
-    ),
+    "chatgpt-image-latest": _gpt_image("chatgpt-image-latest", shutdown_date=GPT_IMAGE_1X_SHUTDOWN),
     "dall-e-3": ModelCapabilities(
         name="dall-e-3",
         gpt_image=False,

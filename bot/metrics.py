@@ -22,7 +22,8 @@ One :class:`Metrics` is built per app in :func:`bot.services.build_services`, on
 
 Plus the library's ``process_*`` metrics (CPU, resident memory, open files) on Linux.
 Sources are the job sources of :mod:`bot.jobs` (``command``, ``modal``, ``shortcut:slide``, …);
-quality is the requested one (``low``, ``medium``, ``high``, ``auto``, DALL·E's ``standard``/``hd``).
+quality is the requested one (``low``, ``medium``, ``high``, ``auto``; DALL·E: ``standard``,
+``hd``).
 """
 
 from __future__ import annotations

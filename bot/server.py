@@ -1,5 +1,6 @@
 """The aiohttp server: ``POST /slack/events`` (commands, interactivity and events),
-``GET /healthz`` and ``GET /metrics`` (Prometheus, :mod:`bot.metrics`); and :func:`serve`, which runs the app until SIGTERM and shuts down gracefully.
+``GET /healthz`` and ``GET /metrics`` (Prometheus, :mod:`bot.metrics`); and :func:`serve`,
+which runs the app until SIGTERM and shuts down gracefully.
 
 Requests are read and checked before Bolt sees them, so that bad input gets a 4xx and never a
 5xx: a body over ``MAX_BODY_BYTES`` gets 413, invalid UTF-8 or an unreadable payload 400; Bolt
@@ -142,6 +143,10 @@ async def serve(settings: Settings) -> None:
     Raises :class:`ConfigError` when Slack rejects the bot token, or OpenAI the API key or the
     model (:func:`bot.openai.model_check.check_models`, before anything else is opened).
     """
+    stop = asyncio.Event()  # a signal during start-up is honoured once the app is up
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     model_notices = await check_models(settings)
     services = await open_services(settings)
     services.model_notices = model_notices
@@ -167,11 +172,6 @@ async def serve(settings: Settings) -> None:
     else:
         log.info("Imagine is listening on port %d (POST %s)", settings.port, EVENTS_PATH)
     await tell_interrupted_at_start(services)
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
 
     log.info("shutting down: %d running, %d waiting", services.jobs.running, services.jobs.waiting)

@@ -190,6 +190,25 @@ async def test_a_404_from_a_gateway_without_the_route_is_only_a_warning(
 
 
 @respx.mock
+async def test_a_restricted_key_that_may_not_read_models_is_only_a_warning(
+    make_settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    message = (
+        "You have insufficient permissions for this operation. Missing scopes: api.model.read. "
+        "Check that you have the correct role in your organization (Reader, Writer, Owner) and "
+        "project (Member, Owner), and if you're using a restricted API key, that it has the "
+        "necessary scopes."
+    )
+    body = {"error": {"message": message, "type": "invalid_request_error", "param": None,
+                      "code": None}}  # fmt: skip
+    respx.get(url__regex=r"https://api\.openai\.com/v1/models/.*").respond(401, json=body)
+    settings = make_settings(openai_base_url="https://api.openai.com/v1")
+    with caplog.at_level(logging.WARNING):
+        assert await check_models(settings, today=TODAY) == []
+    assert "api.model.read" in caplog.text
+
+
+@respx.mock
 async def test_a_server_error_or_odd_answer_is_a_warning(make_settings: Any) -> None:
     route = respx.get(url__regex=r"https://api\.openai\.com/v1/models/.*")
     route.side_effect = [httpx.Response(503), httpx.Response(200, json={"no": "model"})]
@@ -198,22 +217,38 @@ async def test_a_server_error_or_odd_answer_is_a_warning(make_settings: Any) -> 
     assert route.call_count == 2
 
 
+async def test_a_model_openai_shut_down_is_advisory_on_a_compatible_server(
+    make_settings: Any,
+) -> None:
+    async with FakeOpenAI(api_key=OPENAI_KEY, retired_models=()) as openai:  # still has DALL·E
+        settings = make_settings(
+            openai_base_url=openai.base_url, image_model="dall-e-3", image_api="images",
+            default_quality="hd",
+        )  # fmt: skip
+        [notice] = await check_models(settings, today=TODAY)
+    assert notice.advisory and notice.shutdown_date == date(2026, 5, 12)
+    assert "was shut down by OpenAI on 2026-05-12" in notice.text
+    assert "may keep serving it" in notice.text
+
+
 # --- The Home tab --------------------------------------------------------------------------------
 
 
 async def test_admins_see_the_notice_on_the_home_tab(start_imagine: Any, openai_mock: Any) -> None:
+    today = datetime.now(UTC).date()  # the Home tab counts the days from the real clock
+    soon = (today + timedelta(days=29)).isoformat()
     model = {"id": "gpt-image-2", "object": "model", "created": 1, "owned_by": "system"}
-    openai_mock.get("/models/gpt-image-2").respond(json={**model, "shutdown_date": "2026-12-20"})
+    openai_mock.get("/models/gpt-image-2").respond(json={**model, "shutdown_date": soon})
     openai_mock.get("/models/gpt-4.1-mini").respond(json={**model, "id": "gpt-4.1-mini"})
     async with start_imagine(admin_user_ids="U9") as imagine:
         settings = imagine.services.settings
-        imagine.services.model_notices = await check_models(settings, today=TODAY)
+        imagine.services.model_notices = await check_models(settings, today=today - timedelta(1))
         for user, event_id in (("U9", "EvH1"), ("U1", "EvH2")):
             event = {"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"}
             assert (await imagine.event(event, event_id=event_id)).status == 200
         await imagine.slack.wait_for(lambda: len(imagine.slack.home_views) == 2)
     admin = json.dumps(imagine.slack.home_views["U9"])
-    assert "Model notice" in admin and "2026-12-20 (in 29 days)" in admin
+    assert "Model notice" in admin and f"{soon} (in 29 days)" in admin  # not 30: counted today
     assert "Model notice" not in json.dumps(imagine.slack.home_views["U1"])
 
 

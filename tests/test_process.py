@@ -137,15 +137,15 @@ async def test_socket_mode_receives_a_command_and_delivers() -> None:
                 session.get(f"{bot.url}/healthz") as health,
             ):
                 assert health.status == 200  # /healthz is served in Socket Mode too
-                ok = 'imagine_requests_total{outcome="ok",source="command"} 1.0'
-                for _ in range(100):  # the outcome is counted once the job ends, after delivery
-                    async with session.get(f"{bot.url}/metrics") as scraped:  # and /metrics
+                done = 'imagine_requests_total{outcome="ok",source="command"} 1.0'
+                for _ in range(250):  # and /metrics, which counts the job once it has ended
+                    async with session.get(f"{bot.url}/metrics") as scraped:
                         assert scraped.status == 200
-                        text = await scraped.text()
-                    if ok in text:
-                        break
-                    await asyncio.sleep(0.05)
-                assert ok in text
+                        if done in await scraped.text():
+                            break
+                    await asyncio.sleep(0.02)
+                else:
+                    raise AssertionError("the job was not counted in /metrics")
         [message] = [m for m in slack.messages if m.files]
         assert len(message.files) == 2 and "a lighthouse" in message.text
         assert bot.process.returncode == 0

@@ -9,7 +9,8 @@ answers 404 ``model_not_found`` for a model the key cannot use, and its ``Model`
 
 - 404 (from OpenAI itself, or with code ``model_not_found`` from another server) and 401 stop
   the start with :class:`bot.errors.ConfigError` (exit code 2), naming the model and what to
-  use instead, or the rejected key (never its value);
+  use instead, or the rejected key (never its value); a 401 that only says a restricted key
+  lacks the ``api.model.read`` scope is a warning (the key may still generate images);
 - a shutdown date within :data:`NOTICE_DAYS` days, from the answer or else from the capability
   table, gives a :class:`ModelNotice`: a WARNING log line, and a line on the admins' Home tab;
   with a server other than OpenAI's the table's dates are advisory (said so in the notice);
@@ -35,7 +36,7 @@ from bot.settings import Settings, is_openai_api
 
 log = logging.getLogger(__name__)
 
-MODEL_CHECK_TIMEOUT_S = 10.0
+MODEL_CHECK_TIMEOUT_S = 5.0
 NOTICE_DAYS = 60
 
 
@@ -74,6 +75,17 @@ class ModelNotice:
     advisory: bool
     text: str
 
+    def text_on(self, today: date) -> str:
+        """The sentence as of ``today`` (days left counted from it), for the Home tab."""
+        return messages.model_shutdown_notice(
+            self.setting,
+            self.model,
+            self.shutdown_date,
+            self.replacement,
+            today=today,
+            advisory=self.advisory,
+        )
+
 
 @dataclass(frozen=True)
 class _Target:
@@ -93,9 +105,7 @@ def public_url(url: str) -> str:
 
 def _targets(settings: Settings) -> list[_Target]:
     caps = capabilities_for(settings.image_model)
-    targets = [
-        _Target("IMAGE_MODEL", settings.image_model, caps.shutdown_date, caps.replacement)
-    ]
+    targets = [_Target("IMAGE_MODEL", settings.image_model, caps.shutdown_date, caps.replacement)]
     if settings.image_api == "responses":
         targets.append(_Target("RESPONSES_MODEL", settings.responses_model, None, None))
     return targets
@@ -180,7 +190,12 @@ async def _retrieve(
         log.warning("could not check %s=%s at %s (%s); starting anyway",
                     target.setting, target.model, shown, type(exc).__name__)  # fmt: skip
         return None
-    code = _error_code(response)
+    code, message = _error_of(response)
+    if response.status_code == 401 and _missing_scope(message):
+        log.warning("could not check %s=%s at %s: the API key may not read models (a restricted "
+                    "key without api.model.read); starting anyway",
+                    target.setting, target.model, shown)  # fmt: skip
+        return None
     if response.status_code == 401:
         raise ConfigError([messages.api_key_rejected(shown, code)])
     if response.status_code == 404 and (is_openai_api(base) or code == "model_not_found"):
@@ -203,10 +218,20 @@ async def _retrieve(
     return info
 
 
-def _error_code(response: httpx.Response) -> str | None:
+def _error_of(response: httpx.Response) -> tuple[str | None, str]:
+    """OpenAI's error ``code`` and ``message`` of an answer (``None``, ``""`` when absent)."""
     if response.status_code < 400:
-        return None
+        return None, ""
     try:
-        return ErrorEnvelope.model_validate_json(response.content).error.code
+        error = ErrorEnvelope.model_validate_json(response.content).error
     except ValidationError:
-        return None
+        return None, ""
+    return error.code, error.message
+
+
+def _missing_scope(message: str) -> bool:
+    """A 401 for a restricted key that lacks a permission ("You have insufficient permissions
+    for this operation. Missing scopes: api.model.read ..."), not for a wrong key: such a key
+    may still generate images."""
+    lowered = message.lower()
+    return "missing scopes" in lowered or "insufficient permissions" in lowered

@@ -50,9 +50,10 @@ def test_a_made_generation_is_priced_from_its_usage() -> None:
 def test_prices_json_overrides_per_image_or_per_token() -> None:
     per_image = PriceTable.from_json('{"gpt-image-2": {"high": 0.2}}')
     assert per_image.per_image_usd("gpt-image-2", "high", "1024x1024") == 0.2
-    assert per_image.generation_micro(
-        "gpt-image-2", "high", "1024x1024", 2, output_tokens=8320
-    ) == 400_000  # the admin's per-image figure wins over usage
+    assert (
+        per_image.generation_micro("gpt-image-2", "high", "1024x1024", 2, output_tokens=8320)
+        == 400_000
+    )  # the admin's per-image figure wins over usage
     per_token = PriceTable.from_json(f'{{"gpt-image-2": {{"{OUTPUT_KEY}": 40}}}}')
     assert per_token.per_image_usd("gpt-image-2", "low", "1024x1024") == pytest.approx(
         272 * 40 / 1_000_000

@@ -9,6 +9,7 @@ no extra scope (Slack "Building an App Home").
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
@@ -36,7 +37,7 @@ async def app_home_opened(event: dict, client: AsyncWebClient, context: AsyncBol
         services.settings,
         team_id=team_id,
         user_id=user_id,
-        notices=[notice.text for notice in services.model_notices],
+        notices=[notice.text_on(datetime.now(UTC).date()) for notice in services.model_notices],
     )
     try:
         await client.views_publish(user_id=user_id, view=view)
