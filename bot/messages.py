@@ -469,3 +469,54 @@ def model_shutdown_notice(
 def home_model_notice(text: str) -> str:
     """The admins' Home tab line for a model notice from :func:`model_shutdown_notice`."""
     return f":warning: *Model notice:* {escape_mrkdwn(text)}"
+
+
+# --- Per-workspace settings (issue #11) ---------------------------------------------------------
+
+SETTINGS_TITLE = "Imagine settings"
+SETTINGS_ADMINS_ONLY = (
+    ":lock: Only this workspace's admins and owners (or Imagine's operators) can change "
+    "Imagine's settings."
+)
+SETTINGS_SAVED_NOTHING = "Nothing changed."
+CHANNEL_LIST_SHOWN = 10
+
+
+def channel_not_allowed(allowed: list[str]) -> str:
+    """Shown for a request in a channel outside the workspace's allowed channels."""
+    shown = [f"<#{channel}>" for channel in allowed[:CHANNEL_LIST_SHOWN]]
+    more = len(allowed) - len(shown)
+    if more > 0:
+        shown.append(f"{plural(more, 'other channel')}")
+    where = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return (
+        f":no_entry: Imagine isn't enabled in this channel. You can use it in {where}, "
+        "or in a direct message with Imagine."
+    )
+
+
+def brand_guide_too_long(length: int, limit: int) -> str:
+    """Settings modal: the brand guide is over its limit."""
+    return f"The brand guide is {length:,} characters; the limit is {limit:,}. Shorten it."
+
+
+def whole_number_needed(what: str, maximum: int) -> str:
+    """Settings modal: a count that is not a whole number from 0 to ``maximum``."""
+    return f"{what} must be a whole number from 0 to {maximum:,}, or empty for no limit."
+
+
+def amount_needed(what: str, maximum: float) -> str:
+    """Settings modal: an amount of dollars that is not a number from 0 to ``maximum``."""
+    return f"{what} must be an amount in USD from 0 to {maximum:,.0f}, or empty for no budget."
+
+
+def channels_invalid(count: int, maximum: int) -> str:
+    """Settings modal: too many channels, or something that is not a channel."""
+    if count > maximum:
+        return f"Pick at most {maximum} channels ({count} chosen)."
+    return "Pick public or private channels only (direct messages are always allowed)."
+
+
+def settings_change_line(who: str, when: datetime, parts: list[str]) -> str:
+    """One line of the settings history on the Home tab."""
+    return f"{slack_date(when)} · <@{who}> " + "; ".join(parts)

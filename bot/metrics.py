@@ -7,7 +7,7 @@ One :class:`Metrics` is built per app in :func:`bot.services.build_services`, on
 
 - ``imagine_requests_total{source, outcome}`` (counter): requests by where they came from and
   how they ended (:func:`outcome_of`; ``refused_quota``, ``refused_queue_full``,
-  ``refused_shutting_down`` when refused at the ack);
+  ``refused_shutting_down``, ``refused_channel`` when refused at the ack);
 - ``imagine_queue_jobs{state}`` (gauge): jobs ``running`` and ``waiting`` in the queue, read at
   each scrape;
 - ``imagine_waiting_for_capacity`` (gauge): jobs held until OpenAI has capacity again;
@@ -115,6 +115,7 @@ class Metrics:
         self.job_seconds.labels(model, quality).observe(elapsed)
 
     def refused(self, source: str, reason: str) -> None:
-        """Count a request refused at the ack: ``reason`` is ``quota``, ``queue_full`` or
-        ``shutting_down`` (outcome ``refused_<reason>``)."""
+        """Count a request refused at the ack: ``reason`` is ``quota``, ``queue_full``,
+        ``shutting_down`` or ``channel`` (a channel the workspace does not allow; outcome
+        ``refused_<reason>``)."""
         self.requests.labels(source, f"refused_{reason}").inc()

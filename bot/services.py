@@ -25,6 +25,8 @@ from bot.settings import Settings
 from bot.shares import ShareTracker
 from bot.store import PriceTable, Store
 from bot.threads import Threads
+from bot.workspace.admins import AdminCheck
+from bot.workspace.resolver import SettingsResolver
 
 SLACK_TIMEOUT_S = 30
 SLACK_RATE_LIMIT_RETRIES = 3
@@ -38,8 +40,12 @@ class Services:
     backend, the job queue, the store (history, quotas, Regenerate keys, conversations), the
     conversation threads (issue #8), the recent event ids and the recent posts (``channel:ts``:
     a mention in a channel the app is in arrives as ``app_mention`` and as ``message``), the
-    app's Prometheus metrics (``GET /metrics``), and the start-up model check's notices (shown
-    to admins on the Home tab)."""
+    per-workspace settings (``workspaces``) and the admin check (``admins``), the app's
+    Prometheus metrics (``GET /metrics``), and the start-up model check's notices (shown to
+    admins on the Home tab).
+
+    ``settings`` are the environment's; a request's own are :meth:`settings_for` its
+    workspace."""
 
     settings: Settings
     slack: AsyncWebClient
@@ -51,8 +57,16 @@ class Services:
     recent_events: RecentIds
     threads: Threads
     recent_posts: RecentIds
+    workspaces: SettingsResolver
+    admins: AdminCheck
     metrics: Metrics = field(default_factory=Metrics)
     model_notices: list[ModelNotice] = field(default_factory=list)
+
+    async def settings_for(self, team_id: str | None, enterprise_id: str | None = None) -> Settings:
+        """The effective settings of a request from ``team_id`` (``enterprise_id`` on
+        Enterprise Grid): the environment's, with the organisation's and then the workspace's
+        overrides from the database on top (:mod:`bot.workspace.resolver`)."""
+        return await self.workspaces.settings_for(team_id, enterprise_id)
 
     async def aclose(self) -> None:
         """Stop the background lookups; close the HTTP connection pools and the database."""
@@ -166,5 +180,11 @@ def build_services(
         recent_events=RecentIds(),
         threads=threads,
         recent_posts=RecentIds(),
+        workspaces=SettingsResolver(
+            settings,
+            store.workspace_settings,
+            ttl_s=settings.workspace_settings_cache_s,
+        ),
+        admins=AdminCheck(ttl_s=settings.workspace_admin_cache_s),
         metrics=metrics,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ from bot import messages
 from bot.capabilities import capabilities_for, check_quality, resolve_size, shut_down
 from bot.errors import ConfigError, UserInputError
 
+CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{1,31}")  # public (C…) and private (G… on old workspaces)
 DEFAULT_SLIDE_FRAME = (
     "A clean, presentation-ready illustration for a slide. Leave calm, uncluttered space for a "
     "title. Do not draw any text, letters or logos in the image unless the text is in quotes "
@@ -195,6 +197,46 @@ class Settings(BaseSettings):
         description="days a result can be refined in its thread (OpenAI keeps stored responses "
         "30 days); older conversation state is deleted by a periodic clean-up",
     )
+
+    # --- Per-workspace settings (issue #11) ---
+    # BRAND_GUIDE, DEFAULT_SIZE, DEFAULT_QUALITY, USER_DAILY_IMAGE_LIMIT, MONTHLY_BUDGET_USD and
+    # ALLOWED_CHANNEL_IDS are the defaults of a workspace whose admins set nothing on the Home
+    # tab (bot.workspace.fields lists what a workspace may override).
+    allowed_channel_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="channel ids (C…, G…) where Imagine may be used, comma-separated; empty: "
+        "every channel (direct messages with Imagine are always allowed)",
+    )
+    workspace_settings_cache_s: float = Field(
+        default=1.0,
+        ge=0,
+        le=5,
+        description="seconds a workspace's settings read from the database are reused before "
+        "they are read again (0: read on every request)",
+    )
+    workspace_admin_cache_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="seconds a users.info answer (is the user a workspace admin?) is reused",
+    )
+
+    @field_validator("allowed_channel_ids", mode="before")
+    @classmethod
+    def _comma_separated_channels(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().startswith("["):
+            return json.loads(value)
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_channel_ids")
+    @classmethod
+    def _channel_ids(cls, value: list[str]) -> list[str]:
+        for channel in value:
+            if not CHANNEL_ID.fullmatch(channel):
+                raise ValueError(f"{channel[:40]!r} is not a channel id (C… or G…)")
+        return list(dict.fromkeys(value))
 
     # --- Server ------------------------------------------------------------------------------
     port: int = Field(default=3000, ge=1, le=65535, description="HTTP port")

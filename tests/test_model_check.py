@@ -23,6 +23,7 @@ from bot.settings import load_settings
 from tests.conftest import BOT_TOKEN, OPENAI_KEY, SIGNING_SECRET
 from tests.fakes import FakeOpenAI, FakeSlack
 from tests.harness import ROOT, BotProcess, bot_environment, free_port
+from tests.openapi import check_body
 
 TODAY = date(2026, 11, 21)
 
@@ -83,6 +84,24 @@ def test_on_a_compatible_server_the_dates_are_advisory(env: pytest.MonkeyPatch) 
 
 
 # --- check_models against FakeOpenAI -------------------------------------------------------------
+
+
+async def test_the_fake_answers_the_model_object_of_the_openapi_document() -> None:
+    async with FakeOpenAI(api_key=OPENAI_KEY) as openai, httpx.AsyncClient() as http:
+        openai.shutdown_dates["gpt-image-1.5"] = "2026-12-01"
+        headers = {"Authorization": f"Bearer {OPENAI_KEY}"}
+        for model in ("gpt-image-2", "gpt-image-1.5", "gpt-4.1-mini"):
+            answer = await http.get(f"{openai.base_url}/models/{model}", headers=headers)
+            assert answer.status_code == 200 and check_body("Model", answer.json()) == []
+            assert answer.json()["id"] == model
+        assert answer.json().get("shutdown_date") is None
+        dated = await http.get(f"{openai.base_url}/models/gpt-image-1.5", headers=headers)
+        assert dated.json()["shutdown_date"] == "2026-12-01"
+        gone = await http.get(f"{openai.base_url}/models/dall-e-3", headers=headers)
+        assert gone.status_code == 404 and gone.json()["error"]["code"] == "model_not_found"
+        assert gone.headers["x-request-id"]
+        anonymous = await http.get(f"{openai.base_url}/models/gpt-image-2")
+        assert anonymous.status_code == 401
 
 
 async def test_available_models_pass_with_the_key_sent(make_settings: Any) -> None:

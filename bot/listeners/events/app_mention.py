@@ -18,7 +18,7 @@ from bot.command import parse_command_text
 from bot.delivery import notify
 from bot.errors import UserInputError
 from bot.jobs import Destination, Job
-from bot.listeners.common import enqueue, services_of
+from bot.listeners.common import channel_refusal, enqueue, services_of, settings_of
 from bot.payloads import AppMention
 from bot.request import build_request
 
@@ -31,7 +31,6 @@ async def app_mention(
     """Turn a mention into a job; usage, validation errors and queue refusals go to the
     mentioner as an ephemeral message in the thread."""
     services = services_of(context)
-    settings = services.settings
     event_id = str(body.get("event_id") or "")
     if event_id and not services.recent_events.first_time(event_id):
         log.info("ignoring repeated event %s (retry %s)", event_id, context.get("retry_num"))
@@ -49,6 +48,10 @@ async def app_mention(
         thread_ts=thread_ts,
         source_ts=mention.ts,
     )
+    settings = await settings_of(services, context)
+    if refusal := channel_refusal(settings, mention.channel):
+        await notify(client, destination, refusal)
+        return
     bot_user_id = context.bot_user_id
     try:
         parsed = parse_command_text(
@@ -66,7 +69,7 @@ async def app_mention(
         await notify(client, destination, exc.text)
         return
     position, text = await enqueue(
-        services, Job(request=request, destination=destination, source="mention")
+        services, Job(request=request, destination=destination, source="mention"), settings
     )
     if position != 0:
         await notify(client, destination, text)

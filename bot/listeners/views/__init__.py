@@ -3,9 +3,12 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.listeners.views.imagine_modal import submit_imagine_modal
+from bot.listeners.views.settings_modal import submit_settings
 from bot.modal import CALLBACK_ID
+from bot.workspace.modal import CALLBACK_ID as SETTINGS_CALLBACK_ID
 
 
 def register(app: AsyncApp) -> None:
-    """Register the Imagine modal's submission."""
+    """Register the Imagine modal's and the Settings modal's submissions."""
     app.view(CALLBACK_ID)(submit_imagine_modal)
+    app.view(SETTINGS_CALLBACK_ID)(submit_settings)
