@@ -3,12 +3,18 @@
 Source: ``shared/docs/platform.md`` ("OpenAI image generation" table) and the ``CreateImageRequest``
 and ``ImageGenTool`` schemas of ``shared/specs/openai-openapi.yaml``. Unknown model names are
 treated like GPT Image models (OpenAI-compatible gateways often rename them).
+
+Shutdown dates and replacements come from OpenAI's deprecations page as quoted in platform.md
+(the table at the top of "OpenAI image generation"): on OpenAI itself a model past its date
+answers 404 ``model_not_found``; OpenAI-compatible servers may still serve it, so there the
+dates are advisory (:func:`shut_down`, :func:`shutting_down_soon`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import date
 
 from bot import messages
 from bot.errors import UserInputError
@@ -26,7 +32,9 @@ class ModelCapabilities:
     ``WxH`` within gpt-image-2's rules; ``named_sizes`` maps square/landscape/portrait to a size;
     ``backgrounds`` empty means the ``background`` parameter must not be sent;
     ``gpt_image`` models take ``output_format``/``moderation`` and answer base64 only;
-    ``responses_tool`` says whether the Responses API image generation tool can use it.
+    ``responses_tool`` says whether the Responses API image generation tool can use it;
+    ``shutdown_date`` is the day OpenAI shuts the model down (``None``: none announced) and
+    ``replacement`` the model to use instead.
     """
 
     name: str
@@ -39,6 +47,8 @@ class ModelCapabilities:
     backgrounds: tuple[str, ...]
     custom_sizes: bool = False
     responses_tool: bool = True
+    shutdown_date: date | None = None
+    replacement: str | None = None
 
 
 _GPT_IMAGE_NAMED = {"square": "1024x1024", "landscape": "1536x1024", "portrait": "1024x1536"}
@@ -46,7 +56,16 @@ _GPT_IMAGE_SIZES = ("auto", "1024x1024", "1536x1024", "1024x1536")
 _GPT_IMAGE_QUALITIES = ("low", "medium", "high", "auto")
 
 
-def _gpt_image(name: str, *, custom_sizes: bool = False) -> ModelCapabilities:
+# OpenAI's shutdown dates (platform.md; deprecations page, last row announced 2026-06-02).
+DEFAULT_MODEL = "gpt-image-2"
+DALL_E_SHUTDOWN = date(2026, 5, 12)
+GPT_IMAGE_1_SHUTDOWN = date(2026, 10, 23)
+GPT_IMAGE_1X_SHUTDOWN = date(2026, 12, 1)
+
+
+def _gpt_image(
+    name: str, *, custom_sizes: bool = False, shutdown_date: date | None = None
+) -> ModelCapabilities:
     return ModelCapabilities(
         name=name,
         gpt_image=True,
@@ -57,14 +76,17 @@ def _gpt_image(name: str, *, custom_sizes: bool = False) -> ModelCapabilities:
         qualities=_GPT_IMAGE_QUALITIES,
         backgrounds=KNOWN_BACKGROUNDS,
         custom_sizes=custom_sizes,
+        shutdown_date=shutdown_date,
+        replacement=DEFAULT_MODEL if shutdown_date else None,
     )
 
 
 CAPABILITIES: dict[str, ModelCapabilities] = {
     "gpt-image-2": _gpt_image("gpt-image-2", custom_sizes=True),
-    "gpt-image-1.5": _gpt_image("gpt-image-1.5"),
-    "gpt-image-1": _gpt_image("gpt-image-1"),
-    "gpt-image-1-mini": _gpt_image("gpt-image-1-mini"),
+    "gpt-image-1.5": _gpt_image("gpt-image-1.5", shutdown_date=GPT_IMAGE_1X_SHUTDOWN),
+    "gpt-image-1": _gpt_image("gpt-image-1", shutdown_date=GPT_IMAGE_1_SHUTDOWN),
+    "gpt-image-1-mini": _gpt_image("gpt-image-1-mini", shutdown_date=GPT_IMAGE_1X_SHUTDOWN),
+    "chatgpt-image-latest": _gpt_image("chatgpt-image-latest", shutdown_date=GPT_IMAGE_1X_SHUTDOWN),
     "dall-e-3": ModelCapabilities(
         name="dall-e-3",
         gpt_image=False,
@@ -75,6 +97,8 @@ CAPABILITIES: dict[str, ModelCapabilities] = {
         qualities=("standard", "hd"),
         backgrounds=(),
         responses_tool=False,
+        shutdown_date=DALL_E_SHUTDOWN,
+        replacement=DEFAULT_MODEL,
     ),
     "dall-e-2": ModelCapabilities(
         name="dall-e-2",
@@ -86,6 +110,8 @@ CAPABILITIES: dict[str, ModelCapabilities] = {
         qualities=("standard",),
         backgrounds=(),
         responses_tool=False,
+        shutdown_date=DALL_E_SHUTDOWN,
+        replacement=DEFAULT_MODEL,
     ),
 }
 
@@ -98,13 +124,27 @@ _MIN_EDGE = 256
 
 def capabilities_for(model: str) -> ModelCapabilities:
     """Return the capabilities of ``model``; a dated snapshot (``gpt-image-2-2026-04-21``) maps to
-    its base model, an unknown name to GPT Image defaults under that name."""
+    its base model (shutdown date included), an unknown name to GPT Image defaults under that
+    name with no shutdown date."""
     if model in CAPABILITIES:
         return CAPABILITIES[model]
     for base, caps in CAPABILITIES.items():
         if re.fullmatch(re.escape(base) + r"-\d{4}-\d{2}-\d{2}", model):
             return _with_name(caps, model)
-    return _with_name(CAPABILITIES["gpt-image-1"], model)
+    return replace(
+        _with_name(CAPABILITIES["gpt-image-1"], model), shutdown_date=None, replacement=None
+    )
+
+
+def shut_down(caps: ModelCapabilities, today: date) -> bool:
+    """True when OpenAI's shutdown date for ``caps`` is ``today`` or earlier."""
+    return caps.shutdown_date is not None and caps.shutdown_date <= today
+
+
+def shutting_down_soon(shutdown_date: date | None, today: date, *, within_days: int = 60) -> bool:
+    """True when ``shutdown_date`` is set and no more than ``within_days`` days after ``today``
+    (a date already past counts too)."""
+    return shutdown_date is not None and (shutdown_date - today).days <= within_days
 
 
 def _with_name(caps: ModelCapabilities, name: str) -> ModelCapabilities:

@@ -9,6 +9,7 @@ reader's time zone) and where (``<#C…>``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from slack_sdk.models.blocks import (
@@ -22,7 +23,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import messages
-from bot.messages import plural, slack_date, usd
+from bot.messages import home_model_notice, plural, slack_date, usd
 from bot.settings import Settings
 from bot.slack_text import escape_mrkdwn
 from bot.store import HistoryItem, Store, TeamUsage, UserUsage
@@ -87,9 +88,14 @@ def build_home_view(
     daily_limit: int | None,
     is_admin: bool,
     team: TeamUsage | None = None,
+    admin_blocks: Sequence[Block] = (),
+    notices: Sequence[str] = (),
 ) -> View:
     """The Home tab: intro, the user's usage, their recent generations (newest first) and,
-    when ``team`` is given (admins), the workspace summary."""
+    when ``team`` is given (admins), the workspace summary, after the model ``notices``
+    (plain sentences, e.g. a model's shutdown date), then ``admin_blocks`` (the workspace's
+    settings, :mod:`bot.workspace.home_section`). ``is_admin`` here means exempt from the daily
+    limit (ADMIN_USER_IDS)."""
     blocks: list[Block] = [
         HeaderBlock(text="Imagine"),
         SectionBlock(text=MarkdownTextObject(text=INTRO)),
@@ -106,8 +112,13 @@ def build_home_view(
         blocks += [
             DividerBlock(),
             HeaderBlock(text="Workspace (admins only)"),
+            *(
+                SectionBlock(text=MarkdownTextObject(text=home_model_notice(notice)))
+                for notice in notices
+            ),
             SectionBlock(text=MarkdownTextObject(text=team_usage_text(team))),
         ]
+    blocks += admin_blocks
     return View(type="home", blocks=blocks)
 
 
@@ -118,10 +129,17 @@ async def home_view(
     team_id: str,
     user_id: str,
     now: datetime | None = None,
+    is_admin: bool | None = None,
+    admin_blocks: Sequence[Block] = (),
+    notices: Sequence[str] = (),
 ) -> View:
-    """Read the store and build :func:`build_home_view` for ``user_id`` in ``team_id``; admins
-    (ADMIN_USER_IDS) also see the workspace's month with MONTHLY_BUDGET_USD."""
-    is_admin = user_id in settings.admin_user_ids
+    """Read the store and build :func:`build_home_view` for ``user_id`` in ``team_id`` with the
+    workspace's effective ``settings``. Admins (``is_admin``; by default ADMIN_USER_IDS) also
+    see the workspace's month with its monthly budget, ``notices`` (the start-up model check's,
+    :class:`bot.openai.model_check.ModelNotice` texts) and ``admin_blocks``; only
+    ADMIN_USER_IDS are exempt from the daily limit."""
+    exempt = user_id in settings.admin_user_ids
+    is_admin = exempt if is_admin is None else is_admin
     usage = await store.reports.usage(team_id, user_id, now=now)
     recent = await store.reports.recent(team_id, user_id, limit=RECENT_SHOWN)
     team = None
@@ -133,6 +151,8 @@ async def home_view(
         usage=usage,
         recent=recent,
         daily_limit=settings.user_daily_image_limit,
-        is_admin=is_admin,
+        is_admin=exempt,
         team=team,
+        admin_blocks=admin_blocks if is_admin else (),
+        notices=notices,
     )

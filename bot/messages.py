@@ -5,7 +5,7 @@ Texts are Slack mrkdwn. Functions take the data they show; none of them ever rec
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from bot import errors
@@ -419,3 +419,122 @@ def source_counts(by_source: dict[str, int]) -> str:
     if count := by_source.get("dm"):
         parts.append(f"{count:,} from DMs")
     return ", ".join(parts)
+# --- Models and shutdown dates (issue #10); read by admins ------------------------------------
+
+OTHER_MAINLINE_MODEL = (
+    "a current mainline model from the gpt-4.1, gpt-5 or o3 families, or set IMAGE_API=images"
+)
+
+
+def _instead(setting: str, replacement: str | None) -> str:
+    if replacement is None:
+        return OTHER_MAINLINE_MODEL if setting == "RESPONSES_MODEL" else "another image model"
+    return f"{setting}={replacement}"
+
+
+def model_shut_down(setting: str, model: str, shutdown_date: date, replacement: str | None) -> str:
+    """A settings problem: ``model`` is past OpenAI's shutdown date and OPENAI_BASE_URL is
+    OpenAI's own API."""
+    return (
+        f"{setting}={model} was shut down by OpenAI on {shutdown_date:%Y-%m-%d}; use "
+        f"{_instead(setting, replacement)} instead (older models work only on an "
+        "OpenAI-compatible server set in OPENAI_BASE_URL)."
+    )
+
+
+def model_not_found(setting: str, model: str, base_url: str, replacement: str | None) -> str:
+    """Start refused: ``GET /models/{model}`` answered 404."""
+    return (
+        f"{setting}={model} is not available at {base_url} (404 model_not_found: the model is "
+        f"retired, misspelt, or this API key may not use it); use "
+        f"{_instead(setting, replacement)} instead."
+    )
+
+
+def api_key_rejected(base_url: str, code: str | None) -> str:
+    """Start refused: ``GET /models/{model}`` answered 401."""
+    return (
+        f"OPENAI_API_KEY was rejected by {base_url} (401 {code or 'unauthorized'}); create a "
+        "key at platform.openai.com > API keys and set OPENAI_API_KEY to it."
+    )
+
+
+def model_shutdown_notice(
+    setting: str,
+    model: str,
+    shutdown_date: date,
+    replacement: str | None,
+    *,
+    today: date,
+    advisory: bool,
+) -> str:
+    """A model's shutdown date is near or past (a WARNING log line and the admins' Home tab).
+    ``advisory``: OPENAI_BASE_URL is not OpenAI's, which may keep serving the model."""
+    days = (shutdown_date - today).days
+    if days > 0:
+        when = f"shuts down on {shutdown_date:%Y-%m-%d} (in {plural(days, 'day')})"
+    elif days == 0:
+        when = f"shuts down today, {shutdown_date:%Y-%m-%d}"
+    else:
+        when = f"was shut down by OpenAI on {shutdown_date:%Y-%m-%d}"
+    text = f"{setting}={model} {when}; switch to {_instead(setting, replacement)}"
+    text += " before then." if days > 0 else "."
+    if advisory:
+        text += " (OpenAI's date; your OPENAI_BASE_URL server may keep serving it.)"
+    return text
+
+
+def home_model_notice(text: str) -> str:
+    """The admins' Home tab line for a model notice from :func:`model_shutdown_notice`."""
+    return f":warning: *Model notice:* {escape_mrkdwn(text)}"
+
+
+# --- Per-workspace settings (issue #11) ---------------------------------------------------------
+
+SETTINGS_TITLE = "Imagine settings"
+SETTINGS_ADMINS_ONLY = (
+    ":lock: Only this workspace's admins and owners (or Imagine's operators) can change "
+    "Imagine's settings."
+)
+SETTINGS_SAVED_NOTHING = "Nothing changed."
+CHANNEL_LIST_SHOWN = 10
+
+
+def channel_not_allowed(allowed: list[str]) -> str:
+    """Shown for a request in a channel outside the workspace's allowed channels."""
+    shown = [f"<#{channel}>" for channel in allowed[:CHANNEL_LIST_SHOWN]]
+    more = len(allowed) - len(shown)
+    if more > 0:
+        shown.append(f"{plural(more, 'other channel')}")
+    where = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return (
+        f":no_entry: Imagine isn't enabled in this channel. You can use it in {where}, "
+        "or in a direct message with Imagine."
+    )
+
+
+def brand_guide_too_long(length: int, limit: int) -> str:
+    """Settings modal: the brand guide is over its limit."""
+    return f"The brand guide is {length:,} characters; the limit is {limit:,}. Shorten it."
+
+
+def whole_number_needed(what: str, maximum: int) -> str:
+    """Settings modal: a count that is not a whole number from 0 to ``maximum``."""
+    return f"{what} must be a whole number from 0 to {maximum:,}, or empty for no limit."
+
+
+def amount_needed(what: str, maximum: float) -> str:
+    """Settings modal: an amount of dollars that is not a number from 0 to ``maximum``."""
+    return f"{what} must be an amount in USD from 0 to {maximum:,.0f}, or empty for no budget."
+
+
+def channels_invalid(count: int, maximum: int) -> str:
+    """Settings modal: too many channels, or something that is not a channel."""
+    if count > maximum:
+        return f"Pick at most {maximum} channels ({count} chosen)."
+    return "Pick public or private channels only (direct messages are always allowed)."
+
+
+def settings_change_line(who: str, when: datetime, parts: list[str]) -> str:
+    """One line of the settings history on the Home tab."""
+    return f"{slack_date(when)} · <@{who}> " + "; ".join(parts)

@@ -13,9 +13,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import errors, messages
 from bot.delivery import Progress, notify, post_regenerate_button, upload_images
 from bot.jobs import Job
+from bot.metrics import Metrics
 from bot.openai.backends import Generation, ImageBackend, user_hash
 from bot.regenerate import RegenerateEntry, RegenerateStore
 from bot.result_actions import per_image_elements
+from bot.store.pricing import PriceTable, micro_to_usd
 from bot.threads import Threads
 
 log = logging.getLogger(__name__)
@@ -73,8 +75,9 @@ class PayloadLease:
 class Pipeline:
     """Runs jobs end to end. ``payload_slots`` bounds the jobs holding image bytes at once;
     ``job_timeout_s`` is each job's overall deadline (retries included); ``recorder``, when set,
-    is told each job's start, result and end; ``threads``, when set, records each delivered
-    result as a turn of its thread's conversation and offers per-image Edit and Variations."""
+    is told each job's start, result and end; ``metrics``, when set, counts each job's outcome,
+    times it, and adds its estimated cost (``prices``) to the spend; ``threads``, when set,
+    records each delivered result as a turn of its thread's conversation."""
 
     def __init__(
         self,
@@ -87,7 +90,11 @@ class Pipeline:
         payload_slots: asyncio.Semaphore,
         recorder: JobRecorder | None = None,
         threads: Threads | None = None,
+        metrics: Metrics | None = None,
+        prices: PriceTable | None = None,
     ) -> None:
+        self._metrics = metrics
+        self._prices = prices or PriceTable.default()
         self._slack = slack
         self._backend = backend
         self._regenerate = regenerate
@@ -129,6 +136,10 @@ class Pipeline:
             if outcome != "interrupted":
                 await progress.finish(ok=outcome in ("ok", "partial"))
             self._log(job, started, delivered, outcome)
+            if self._metrics is not None:
+                self._metrics.job_done(
+                    job.source, self._model, job.request.quality, outcome, job.created_at
+                )
             if self._recorder:
                 await self._recorder.finished(job, outcome=outcome, error=error)
 
@@ -172,6 +183,16 @@ class Pipeline:
         per-image actions, and tell the user about images that failed."""
         if self._recorder:
             await self._recorder.record_generation(job, generation)
+        if self._metrics is not None:
+            cost = self._prices.generation_micro(
+                self._model,
+                job.request.quality,
+                job.request.size,
+                len(generation.images),
+                input_tokens=generation.usage.input_tokens,
+                output_tokens=generation.usage.output_tokens,
+            )
+            self._metrics.spend_usd.labels(self._model).inc(micro_to_usd(cost))
         destination = job.destination
         turn = None
         if self._threads is not None:

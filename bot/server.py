@@ -1,5 +1,6 @@
-"""The aiohttp server: ``POST /slack/events`` (commands, interactivity and events) and
-``GET /healthz``; and :func:`serve`, which runs the app until SIGTERM and shuts down gracefully.
+"""The aiohttp server: ``POST /slack/events`` (commands, interactivity and events),
+``GET /healthz`` and ``GET /metrics`` (Prometheus, :mod:`bot.metrics`); and :func:`serve`,
+which runs the app until SIGTERM and shuts down gracefully.
 
 Requests are read and checked before Bolt sees them, so that bad input gets a 4xx and never a
 5xx: a body over ``MAX_BODY_BYTES`` gets 413, invalid UTF-8 or an unreadable payload 400; Bolt
@@ -15,6 +16,7 @@ import signal
 from urllib.parse import parse_qs
 
 from aiohttp import web
+from prometheus_client.aiohttp import make_aiohttp_handler
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -24,6 +26,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app import create_app
 from bot.errors import ConfigError
 from bot.monitor import LoopLagMonitor
+from bot.openai.model_check import check_models
 from bot.recovery import tell_interrupted_at_start, tell_unfinished
 from bot.services import Services, open_services
 from bot.settings import Settings
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 LISTEN_BACKLOG = 2048
 SERVICES_APP_KEY: web.AppKey[Services] = web.AppKey("services", Services)
 MONITOR_APP_KEY: web.AppKey[LoopLagMonitor] = web.AppKey("loop_lag", LoopLagMonitor)
@@ -99,12 +103,14 @@ def create_web_app(
     with_events: bool = True,
     monitor: LoopLagMonitor | None = None,
 ) -> web.Application:
-    """The aiohttp application; ``with_events=False`` serves only ``/healthz`` (Socket Mode)."""
+    """The aiohttp application: ``/healthz``, ``/metrics`` (Prometheus text format, from
+    ``services.metrics``) and, unless ``with_events=False`` (Socket Mode), ``/slack/events``."""
     web_app = web.Application(client_max_size=services.settings.max_body_bytes)
     web_app[SERVICES_APP_KEY] = services
     web_app[MONITOR_APP_KEY] = monitor or LoopLagMonitor()
     web_app[BOLT_APP_KEY] = bolt
     web_app.router.add_get(HEALTH_PATH, healthz)
+    web_app.router.add_get(METRICS_PATH, make_aiohttp_handler(services.metrics.registry))
     if with_events:
         web_app.router.add_post(EVENTS_PATH, slack_events)
     return web_app
@@ -134,9 +140,16 @@ async def serve(settings: Settings) -> None:
     ``/healthz`` still on ``$PORT``) when ``SLACK_APP_TOKEN`` is set. On the signal: stop taking
     work, let running jobs finish within ``SHUTDOWN_GRACE_S``, tell the owners of the rest.
 
-    Raises :class:`ConfigError` when Slack rejects the bot token.
+    Raises :class:`ConfigError` when Slack rejects the bot token, or OpenAI the API key or the
+    model (:func:`bot.openai.model_check.check_models`, before anything else is opened).
     """
+    stop = asyncio.Event()  # a signal during start-up is honoured once the app is up
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    model_notices = await check_models(settings)
     services = await open_services(settings)
+    services.model_notices = model_notices
     bolt = create_app(services)
     await check_slack_token(services)
     monitor = LoopLagMonitor()
@@ -159,11 +172,6 @@ async def serve(settings: Settings) -> None:
     else:
         log.info("Imagine is listening on port %d (POST %s)", settings.port, EVENTS_PATH)
     await tell_interrupted_at_start(services)
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
 
     log.info("shutting down: %d running, %d waiting", services.jobs.running, services.jobs.waiting)

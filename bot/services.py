@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 import httpx
@@ -17,12 +17,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.capabilities import capabilities_for
 from bot.dedup import RecentIds
 from bot.jobs import JobQueue
+from bot.metrics import Metrics
 from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBackend
+from bot.openai.model_check import ModelNotice
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.shares import ShareTracker
 from bot.store import PriceTable, Store
 from bot.threads import Threads
+from bot.workspace.admins import AdminCheck
+from bot.workspace.resolver import SettingsResolver
 
 SLACK_TIMEOUT_S = 30
 SLACK_RATE_LIMIT_RETRIES = 3
@@ -35,7 +39,13 @@ class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
     backend, the job queue, the store (history, quotas, Regenerate keys, conversations), the
     conversation threads (issue #8), the recent event ids and the recent posts (``channel:ts``:
-    a mention in a channel the app is in arrives as ``app_mention`` and as ``message``)."""
+    a mention in a channel the app is in arrives as ``app_mention`` and as ``message``), the
+    per-workspace settings (``workspaces``) and the admin check (``admins``), the app's
+    Prometheus metrics (``GET /metrics``), and the start-up model check's notices (shown to
+    admins on the Home tab).
+
+    ``settings`` are the environment's; a request's own are :meth:`settings_for` its
+    workspace."""
 
     settings: Settings
     slack: AsyncWebClient
@@ -47,6 +57,16 @@ class Services:
     recent_events: RecentIds
     threads: Threads
     recent_posts: RecentIds
+    workspaces: SettingsResolver
+    admins: AdminCheck
+    metrics: Metrics = field(default_factory=Metrics)
+    model_notices: list[ModelNotice] = field(default_factory=list)
+
+    async def settings_for(self, team_id: str | None, enterprise_id: str | None = None) -> Settings:
+        """The effective settings of a request from ``team_id`` (``enterprise_id`` on
+        Enterprise Grid): the environment's, with the organisation's and then the workspace's
+        overrides from the database on top (:mod:`bot.workspace.resolver`)."""
+        return await self.workspaces.settings_for(team_id, enterprise_id)
 
     async def aclose(self) -> None:
         """Stop the background lookups; close the HTTP connection pools and the database."""
@@ -108,6 +128,7 @@ def build_services(
     """Build :class:`Services` around an open ``store``. Must be called inside a running event
     loop (the job queue creates asyncio tasks)."""
     slack = slack or slack_client(settings)
+    metrics = Metrics()
     openai = OpenAIClient(
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
@@ -117,6 +138,7 @@ def build_services(
         max_backoff_s=settings.openai_max_backoff_s,
         max_download_bytes=settings.max_image_download_bytes,
         http=http,
+        metrics=metrics,
     )
     caps = capabilities_for(settings.image_model)
     threads = Threads(
@@ -138,12 +160,15 @@ def build_services(
         payload_slots=asyncio.Semaphore(settings.max_payloads_in_memory),
         recorder=store.history,
         threads=threads,
+        metrics=metrics,
+        prices=PriceTable.from_json(settings.prices_json),
     )
     jobs = JobQueue(
         pipeline.run,
         max_running=settings.max_concurrent_jobs,
         max_waiting=settings.max_queued_jobs,
     )
+    metrics.watch_queue(lambda: jobs.running, lambda: jobs.waiting)
     return Services(
         settings=settings,
         slack=slack,
@@ -155,4 +180,11 @@ def build_services(
         recent_events=RecentIds(),
         threads=threads,
         recent_posts=RecentIds(),
+        workspaces=SettingsResolver(
+            settings,
+            store.workspace_settings,
+            ttl_s=settings.workspace_settings_cache_s,
+        ),
+        admins=AdminCheck(ttl_s=settings.workspace_admin_cache_s),
+        metrics=metrics,
     )

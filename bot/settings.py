@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -23,9 +26,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.capabilities import capabilities_for, check_quality, resolve_size
+from bot import messages
+from bot.capabilities import capabilities_for, check_quality, resolve_size, shut_down
 from bot.errors import ConfigError, UserInputError
 
+CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{1,31}")  # public (C…) and private (G… on old workspaces)
 DEFAULT_SLIDE_FRAME = (
     "A clean, presentation-ready illustration for a slide. Leave calm, uncluttered space for a "
     "title. Do not draw any text, letters or logos in the image unless the text is in quotes "
@@ -193,6 +198,46 @@ class Settings(BaseSettings):
         "30 days); older conversation state is deleted by a periodic clean-up",
     )
 
+    # --- Per-workspace settings (issue #11) ---
+    # BRAND_GUIDE, DEFAULT_SIZE, DEFAULT_QUALITY, USER_DAILY_IMAGE_LIMIT, MONTHLY_BUDGET_USD and
+    # ALLOWED_CHANNEL_IDS are the defaults of a workspace whose admins set nothing on the Home
+    # tab (bot.workspace.fields lists what a workspace may override).
+    allowed_channel_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="channel ids (C…, G…) where Imagine may be used, comma-separated; empty: "
+        "every channel (direct messages with Imagine are always allowed)",
+    )
+    workspace_settings_cache_s: float = Field(
+        default=1.0,
+        ge=0,
+        le=5,
+        description="seconds a workspace's settings read from the database are reused before "
+        "they are read again (0: read on every request)",
+    )
+    workspace_admin_cache_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="seconds a users.info answer (is the user a workspace admin?) is reused",
+    )
+
+    @field_validator("allowed_channel_ids", mode="before")
+    @classmethod
+    def _comma_separated_channels(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().startswith("["):
+            return json.loads(value)
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_channel_ids")
+    @classmethod
+    def _channel_ids(cls, value: list[str]) -> list[str]:
+        for channel in value:
+            if not CHANNEL_ID.fullmatch(channel):
+                raise ValueError(f"{channel[:40]!r} is not a channel id (C… or G…)")
+        return list(dict.fromkeys(value))
+
     # --- Server ------------------------------------------------------------------------------
     port: int = Field(default=3000, ge=1, le=65535, description="HTTP port")
     max_body_bytes: int = Field(
@@ -300,16 +345,49 @@ class Settings(BaseSettings):
         return values
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Build :class:`Settings` from the environment (and ``.env``), plus explicit overrides.
+def load_settings(*, today: date | None = None, **overrides: object) -> Settings:
+    """Build :class:`Settings` from the environment (and ``.env``), plus explicit overrides,
+    and check the image model against OpenAI's shutdown dates on ``today`` (default: the UTC
+    date now; see :func:`shut_down_models`).
 
     Raises :class:`bot.errors.ConfigError` listing every missing or malformed variable with what
     it is for; the message never contains a secret value.
     """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+    problems = shut_down_models(settings, today or datetime.now(UTC).date())
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+# --- Model shutdown dates (issue #10) ------------------------------------------------------------
+
+OPENAI_API_HOST = "api.openai.com"
+
+
+def is_openai_api(base_url: str) -> bool:
+    """True when ``base_url`` (OPENAI_BASE_URL) is OpenAI's own API, where a model past its
+    shutdown date answers 404; any other host is an OpenAI-compatible server."""
+    return (urlsplit(base_url).hostname or "").lower() == OPENAI_API_HOST
+
+
+def shut_down_models(settings: Settings, today: date) -> list[str]:
+    """Settings problems for an IMAGE_MODEL whose shutdown date in the capability table is
+    ``today`` or earlier, when OPENAI_BASE_URL is OpenAI's API (platform.md, model table).
+    With another server the dates are advisory: no problem here, a warning at start
+    (:mod:`bot.openai.model_check`)."""
+    caps = capabilities_for(settings.image_model)
+    if not is_openai_api(settings.openai_base_url) or not shut_down(caps, today):
+        return []
+    assert caps.shutdown_date is not None
+    return [
+        messages.model_shut_down(
+            "IMAGE_MODEL", settings.image_model, caps.shutdown_date, caps.replacement
+        )
+    ]
 
 
 def _describe(exc: ValidationError) -> list[str]:

@@ -71,11 +71,20 @@ def usage_text(
 
 
 async def usage_reply(
-    store: Store, settings: Settings, *, team_id: str, user_id: str, now: datetime | None = None
+    store: Store,
+    settings: Settings,
+    *,
+    team_id: str,
+    user_id: str,
+    now: datetime | None = None,
+    is_admin: bool | None = None,
 ) -> str:
-    """Read the store and build :func:`usage_text` for ``user_id`` in ``team_id``; admins
-    (ADMIN_USER_IDS) also get the workspace summary with MONTHLY_BUDGET_USD."""
-    is_admin = user_id in settings.admin_user_ids
+    """Read the store and build :func:`usage_text` for ``user_id`` in ``team_id`` with the
+    workspace's effective ``settings``; admins (``is_admin``; by default ADMIN_USER_IDS) also
+    get the workspace summary with its monthly budget. Only ADMIN_USER_IDS are exempt from the
+    daily limit."""
+    exempt = user_id in settings.admin_user_ids
+    is_admin = exempt if is_admin is None else is_admin
     usage = await store.reports.usage(team_id, user_id, now=now)
     team = None
     if is_admin:
@@ -83,7 +92,7 @@ async def usage_reply(
             team_id, now=now, budget_usd=settings.monthly_budget_usd
         )
     return usage_text(
-        usage, daily_limit=settings.user_daily_image_limit, is_admin=is_admin, team=team
+        usage, daily_limit=settings.user_daily_image_limit, is_admin=exempt, team=team
     )
 
 

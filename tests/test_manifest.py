@@ -54,6 +54,7 @@ def test_manifest_declares_what_the_code_uses() -> None:
         "channels:join",
         "app_mentions:read",
         "reactions:write",
+        "users:read",  # admins and owners from users.info (issue #11)
     }
     assert "app_mention" in data["settings"]["event_subscriptions"]["bot_events"]
     assert data["settings"]["interactivity"]["is_enabled"] is True

@@ -70,7 +70,7 @@ async def test_sigterm_finishes_the_running_job_and_refuses_new_work() -> None:
         ):
             status, _ = await bot.command(session, "a slow fox", slack.new_response_url())
             assert status == 200
-            await slack.wait_for(lambda: openai.requests, timeout=10)
+            await slack.wait_for(lambda: openai.requests_to("/responses"), timeout=10)
             bot.process.send_signal(signal.SIGTERM)
             for _ in range(100):
                 async with session.get(f"{bot.url}/healthz") as response:
@@ -83,7 +83,7 @@ async def test_sigterm_finishes_the_running_job_and_refuses_new_work() -> None:
             await asyncio.wait_for(bot.process.wait(), 20)
         assert bot.process.returncode == 0
         assert [m for m in slack.messages if m.files]  # the job in flight finished
-        assert len(openai.requests) == 1  # the refused one never reached OpenAI
+        assert len(openai.requests_to("/responses")) == 1  # the refused one never reached OpenAI
 
 
 async def test_sigterm_tells_owners_of_jobs_that_could_not_finish() -> None:
@@ -96,7 +96,7 @@ async def test_sigterm_tells_owners_of_jobs_that_could_not_finish() -> None:
             aiohttp.ClientSession() as session,
         ):
             await bot.command(session, "a very slow fox", slack.new_response_url())
-            await slack.wait_for(lambda: openai.requests, timeout=10)
+            await slack.wait_for(lambda: openai.requests_to("/responses"), timeout=10)
             bot.process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(bot.process.wait(), 20)
         assert bot.process.returncode == 0
@@ -137,6 +137,15 @@ async def test_socket_mode_receives_a_command_and_delivers() -> None:
                 session.get(f"{bot.url}/healthz") as health,
             ):
                 assert health.status == 200  # /healthz is served in Socket Mode too
+                done = 'imagine_requests_total{outcome="ok",source="command"} 1.0'
+                for _ in range(250):  # and /metrics, which counts the job once it has ended
+                    async with session.get(f"{bot.url}/metrics") as scraped:
+                        assert scraped.status == 200
+                        if done in await scraped.text():
+                            break
+                    await asyncio.sleep(0.02)
+                else:
+                    raise AssertionError("the job was not counted in /metrics")
         [message] = [m for m in slack.messages if m.files]
         assert len(message.files) == 2 and "a lighthouse" in message.text
         assert bot.process.returncode == 0
@@ -151,7 +160,7 @@ async def test_a_crashed_job_is_reported_at_the_next_start(tmp_path: Path) -> No
     ):
         async with bot_process(slack, openai, database) as bot, aiohttp.ClientSession() as session:
             await bot.command(session, "a fox lost in a crash", slack.new_response_url())
-            await slack.wait_for(lambda: openai.requests, timeout=10)
+            await slack.wait_for(lambda: openai.requests_to("/responses"), timeout=10)
             bot.process.kill()  # no graceful shutdown: the job's row stays "running"
             await bot.process.wait()
         openai.latency_s = 0

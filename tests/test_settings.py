@@ -88,6 +88,7 @@ def test_model_capabilities_check_defaults(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-abcdefghijkl")
     monkeypatch.setenv("IMAGE_MODEL", "dall-e-3")
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://gateway.example/v1")  # DALL·E: compat only
     with pytest.raises(ConfigError) as info:
         load_settings()  # dall-e-3 has no Responses tool
     assert "IMAGE_API=responses" in str(info.value)

@@ -8,7 +8,10 @@ from bot import messages
 from bot.errors import QueueFullError, ShuttingDownError
 from bot.jobs import Job
 from bot.services import Services
+from bot.settings import Settings
 from bot.store import QuotaExceededError
+from bot.store.workspace_settings import enterprise_scope, team_scope
+from bot.workspace.fields import channel_allowed
 
 SERVICES_KEY = "imagine"
 
@@ -18,11 +21,38 @@ def services_of(context: AsyncBoltContext) -> Services:
     return context[SERVICES_KEY]  # type: ignore[no-any-return]
 
 
-async def enqueue(services: Services, job: Job) -> tuple[int | None, str]:
-    """Check the quotas and submit ``job``.
+async def settings_of(services: Services, context: AsyncBoltContext) -> Settings:
+    """The effective settings of the request in ``context`` (its workspace's, over the
+    environment's): :meth:`bot.services.Services.settings_for`."""
+    return await services.settings_for(context.get("team_id"), context.get("enterprise_id"))
 
-    Returns ``(position, text for the user)``: position 0 when it started, k when k-th in line,
-    ``None`` when refused (over a quota, queue full, shutting down), with the text saying which.
+
+def settings_scope(context: AsyncBoltContext) -> str:
+    """The scope an admin's Settings modal edits: the organisation's for an Enterprise Grid
+    org-wide install, else the workspace's (:mod:`bot.store.workspace_settings`)."""
+    enterprise_id = context.get("enterprise_id")
+    if context.get("is_enterprise_install") and enterprise_id:
+        return enterprise_scope(str(enterprise_id))
+    return team_scope(str(context.get("team_id") or ""))
+
+
+def channel_refusal(settings: Settings, channel_id: str) -> str | None:
+    """The message for a request in ``channel_id`` when the workspace does not allow Imagine
+    there, else ``None``."""
+    if channel_allowed(settings, channel_id):
+        return None
+    return messages.channel_not_allowed(settings.allowed_channel_ids)
+
+
+async def enqueue(
+    services: Services, job: Job, settings: Settings | None = None
+) -> tuple[int | None, str]:
+    """Check the allowed channels and the quotas, and submit ``job``.
+
+    ``settings`` are the request's effective settings; when not given they are read for
+    ``job.destination.team_id``. Returns ``(position, text for the user)``: position 0 when it
+    started, k when k-th in line, ``None`` when refused (a channel the workspace does not allow,
+    over a quota, queue full, shutting down), with the text saying which.
 
     With a quota configured (USER_DAILY_IMAGE_LIMIT or MONTHLY_BUDGET_USD) the request is
     reserved and recorded here, so the ack can say why it is refused; a job the queue then
@@ -30,9 +60,16 @@ async def enqueue(services: Services, job: Job) -> tuple[int | None, str]:
     burst of commands must be acked within 3 s) and the job is recorded when it starts, still
     before OpenAI is called (:meth:`bot.store.history.History.started`).
     """
-    settings = services.settings
+    if settings is None:
+        destination = job.destination
+        enterprise_id = getattr(destination, "enterprise_id", None)
+        settings = await services.settings_for(destination.team_id, enterprise_id)
     if not services.jobs.accepting:
+        services.metrics.refused(job.source, "shutting_down")
         return None, messages.SHUTTING_DOWN
+    if refusal := channel_refusal(settings, job.destination.channel_id):
+        services.metrics.refused(job.source, "channel")
+        return None, refusal
     quotas = settings.user_daily_image_limit is not None or settings.monthly_budget_usd is not None
     if quotas:
         try:
@@ -43,6 +80,7 @@ async def enqueue(services: Services, job: Job) -> tuple[int | None, str]:
                 admin_user_ids=frozenset(settings.admin_user_ids),
             )
         except QuotaExceededError as exc:
+            services.metrics.refused(job.source, "quota")
             return None, exc.text
     try:
         position = services.jobs.submit(job)
@@ -50,5 +88,6 @@ async def enqueue(services: Services, job: Job) -> tuple[int | None, str]:
         if quotas:
             await services.store.reservations.release(job)
         full = isinstance(exc, QueueFullError)
+        services.metrics.refused(job.source, "queue_full" if full else "shutting_down")
         return None, messages.QUEUE_FULL if full else messages.SHUTTING_DOWN
     return position, messages.generating(job.request.n, position)

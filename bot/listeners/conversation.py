@@ -16,6 +16,7 @@ from bot.errors import UserInputError
 from bot.jobs import Destination, Job, Source
 from bot.listeners.common import enqueue
 from bot.services import Services
+from bot.settings import Settings
 from bot.store.conversations import Turn
 from bot.usage import usage_reply
 
@@ -42,13 +43,14 @@ async def refine(
     turn: Turn,
     text: str,
     destination: Destination,
+    settings: Settings,
     *,
     files: list[dict[str, Any]],
     bot_user_id: str | None,
 ) -> None:
     """An instruction in the thread of ``turn``: edit its image (``#k`` or the default),
-    with attached images as extra input. Bad input is answered, before OpenAI is called."""
-    settings = services.settings
+    with attached images as extra input. ``settings`` are the request's effective settings.
+    Bad input is answered, before OpenAI is called."""
     try:
         instruction = parse_instruction(
             text,
@@ -57,10 +59,10 @@ async def refine(
             drop_user_ids=(bot_user_id,) if bot_user_id else (),
         )
         if instruction.kind == "usage":
-            await notify(client, destination, await _usage(services, destination))
+            await notify(client, destination, await _usage(services, destination, settings))
             return
         if instruction.kind == "help":
-            await notify(client, destination, _help(services))
+            await notify(client, destination, _help(settings))
             return
         if files:
             job = attached_edit_job(client, turn, instruction, files, destination, settings)
@@ -69,7 +71,7 @@ async def refine(
     except UserInputError as exc:
         await notify(client, destination, exc.text)
         return
-    await submit(services, client, job)
+    await submit(services, client, job, settings)
 
 
 async def generate(
@@ -77,6 +79,7 @@ async def generate(
     client: AsyncWebClient,
     text: str,
     destination: Destination,
+    settings: Settings,
     *,
     source: Source,
     files: list[dict[str, Any]],
@@ -84,7 +87,6 @@ async def generate(
 ) -> None:
     """A new request from a mention or a DM (``/imagine``'s grammar); attached files are its
     input images."""
-    settings = services.settings
     try:
         parsed = parse_command_text(
             text,
@@ -92,10 +94,10 @@ async def generate(
             drop_user_ids=(bot_user_id,) if bot_user_id else (),
         )
         if parsed.kind == "usage":
-            await notify(client, destination, await _usage(services, destination))
+            await notify(client, destination, await _usage(services, destination, settings))
             return
         if parsed.kind != "generate":
-            await notify(client, destination, _help(services))
+            await notify(client, destination, _help(settings))
             return
         job = new_job(
             parsed.prompt,
@@ -109,25 +111,25 @@ async def generate(
     except UserInputError as exc:
         await notify(client, destination, exc.text)
         return
-    await submit(services, client, job)
+    await submit(services, client, job, settings)
 
 
-async def submit(services: Services, client: AsyncWebClient, job: Job) -> None:
-    """Queue ``job``; tell the person when it waits in line or is refused."""
-    position, text = await enqueue(services, job)
+async def submit(services: Services, client: AsyncWebClient, job: Job, settings: Settings) -> None:
+    """Queue ``job`` (``settings``: the request's effective settings); tell the person when it
+    waits in line or is refused."""
+    position, text = await enqueue(services, job, settings)
     if position != 0:
         await notify(client, job.destination, text)
 
 
-def _help(services: Services) -> str:
-    settings = services.settings
+def _help(settings: Settings) -> str:
     return messages.usage(settings.max_images, settings.prompt_max_chars)
 
 
-async def _usage(services: Services, destination: Destination) -> str:
+async def _usage(services: Services, destination: Destination, settings: Settings) -> str:
     return await usage_reply(
         services.store,
-        services.settings,
+        settings,
         team_id=destination.team_id,
         user_id=destination.user_id,
     )

@@ -26,6 +26,7 @@ from tenacity import (
 )
 
 from bot import errors
+from bot.metrics import Metrics
 from bot.openai.models import ErrorEnvelope
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,16 @@ def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) ->
     return errors.BadRequestError(message, **fields)
 
 
+def call_labels(body: dict[str, Any]) -> tuple[str, str]:
+    """The image model and quality of a request body, for metrics: the ``image_generation``
+    tool's (Responses API) or the body's own (Images API); ``""`` when not given."""
+    tools = body.get("tools")
+    for tool in tools if isinstance(tools, list) else []:
+        if isinstance(tool, dict) and tool.get("type") == "image_generation":
+            return str(tool.get("model", "")), str(tool.get("quality", ""))
+    return str(body.get("model", "")), str(body.get("quality", ""))
+
+
 def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, errors.OpenAIError) and exc.retryable
 
@@ -119,7 +130,9 @@ class OpenAIClient:
 
     ``timeout_s`` bounds one request (read and write), ``connect_timeout_s`` opening the
     connection; ``max_retries`` extra attempts are made for retryable failures (``sleep`` waits
-    between them; tests pass a recorder). Raises a
+    between them; tests pass a recorder). ``metrics``, when given, times every HTTP call
+    (``imagine_openai_request_duration_seconds``, by the image model and quality in the body)
+    and counts 429 answers by code. Raises a
     :class:`bot.errors.OpenAIError` subclass; the API key is only ever in the Authorization
     header, never in a message or log line.
     """
@@ -136,8 +149,10 @@ class OpenAIClient:
         max_download_bytes: int = 50_000_000,
         http: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        metrics: Metrics | None = None,
     ) -> None:
         self._sleep = sleep
+        self._metrics = metrics
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
         self._max_retries = max_retries
@@ -196,24 +211,42 @@ class OpenAIClient:
     ) -> bytes:
         url = f"{self._base_url}/{path.lstrip('/')}"
         headers = {"Authorization": f"Bearer {self._api_key.get_secret_value()}"}
+        started = time.monotonic()
+        answered = False
         try:
             async with self._http.stream("POST", url, json=body, headers=headers) as response:
+                answered = True
+                self._observe(body, started)
                 if response.status_code >= 400:
                     content = await response.aread()
-                    raise error_from_response(response.status_code, content, response.headers)
+                    error = error_from_response(response.status_code, content, response.headers)
+                    if self._metrics is not None and response.status_code == 429:
+                        self._metrics.openai_429.labels(error.code or error.type or "").inc()
+                    raise error
                 if on_answer is not None:
                     await on_answer()
                 # Not response.aread(): that keeps the body on the Response object, which sits
                 # in reference cycles and so outlives the call until the garbage collector runs.
                 return b"".join([chunk async for chunk in response.aiter_bytes()])
         except httpx.TimeoutException as exc:
+            if not answered:
+                self._observe(body, started)
             raise errors.APITimeoutError(
                 f"OpenAI request timed out ({type(exc).__name__})"
             ) from None
         except httpx.TransportError as exc:
+            if not answered:
+                self._observe(body, started)
             raise errors.APIConnectionError(
                 f"could not reach OpenAI ({type(exc).__name__})"
             ) from None
+
+    def _observe(self, body: dict[str, Any], started: float) -> None:
+        """Record one call's time to its answer's headers (or to its failure)."""
+        if self._metrics is not None:
+            model, quality = call_labels(body)
+            elapsed = time.monotonic() - started
+            self._metrics.openai_seconds.labels(model, quality).observe(elapsed)
 
     async def download_image(self, url: str) -> tuple[bytes, str]:
         """GET an image URL (compatible servers that still answer with ``url``).

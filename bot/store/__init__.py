@@ -10,6 +10,7 @@
   result's thread edits it.
 - :class:`PriceTable` is the one price table (:mod:`bot.store.pricing`), overridable with
   ``PRICES_JSON``.
+- :class:`WorkspaceSettingsStore` keeps each workspace's settings and their change history.
 - The schema is managed by Alembic (``bot/store/migrations``): :meth:`Store.open` upgrades to
   head at start; ``python -m bot.store upgrade`` does it by hand.
 
@@ -30,6 +31,7 @@ from bot.store.records import (
     UserUsage,
 )
 from bot.store.store import Store
+from bot.store.workspace_settings import SettingsChange, WorkspaceSettingsStore
 
 __all__ = [
     "ConversationStore",
@@ -39,6 +41,7 @@ __all__ = [
     "PriceTable",
     "QuotaExceededError",
     "QuotaKind",
+    "SettingsChange",
     "Store",
     "TeamUsage",
     "Totals",
@@ -46,4 +49,5 @@ __all__ = [
     "TurnImage",
     "UserTotal",
     "UserUsage",
+    "WorkspaceSettingsStore",
 ]

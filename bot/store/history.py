@@ -59,12 +59,15 @@ class History:
 
     async def record_generation(self, job: Job, generation: Generation) -> None:
         """Record what OpenAI produced for ``job``: the revised prompts, the token usage, and
-        the charge brought to ``len(generation.images)`` images at the estimated price (the
-        pipeline calls this once they are delivered, so fewer images than ``n`` give the rest
-        back). Unknown jobs are logged and ignored."""
+        the charge brought to ``len(generation.images)`` images at the estimated price, from
+        the token usage for models priced by tokens (the pipeline calls this once they are
+        delivered, so fewer images than ``n`` give the rest back). Unknown jobs are logged and
+        ignored."""
         produced = len(generation.images)
-        cost = self._rows.estimate(job, produced)
         usage = generation.usage
+        cost = self._rows.generation_cost(
+            job, produced, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens
+        )
         async with self._engine.begin() as conn:
             charge = await lock_charge(conn, job.id)
             if charge is None:

@@ -46,6 +46,22 @@ class JobRows:
         request = job.request
         return self.prices.estimate_micro(self.model, request.quality, request.size, images)
 
+    def generation_cost(
+        self, job: Job, images: int, *, input_tokens: int, output_tokens: int
+    ) -> int:
+        """Estimated micro-dollars for ``images`` images of ``job`` once made: from the answer's
+        token usage for a model priced by tokens (gpt-image-2), else as :meth:`estimate`
+        (:meth:`bot.store.pricing.PriceTable.generation_micro`)."""
+        request = job.request
+        return self.prices.generation_micro(
+            self.model,
+            request.quality,
+            request.size,
+            images,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+        )
+
     @staticmethod
     def counters(job: Job, when: datetime) -> tuple[CounterKey, CounterKey]:
         """The counters ``job`` is charged to: its user's UTC day and its workspace's month."""

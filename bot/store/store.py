@@ -11,6 +11,8 @@
 - :attr:`Store.interrupted` (:mod:`bot.store.interrupted`): dead processes' unfinished jobs.
 - :attr:`Store.conversations` (:mod:`bot.store.conversations`): the turns of each thread
   (issue #8).
+- :attr:`Store.workspace_settings` (:mod:`bot.store.workspace_settings`): each workspace's
+  settings and their change history (issue #11).
 
 Times are stored in UTC; the user's day and the workspace's month are UTC periods.
 """
@@ -29,6 +31,7 @@ from bot.store.regenerate_keys import RegenerateKeys
 from bot.store.reports import Reports
 from bot.store.reservations import Reservations
 from bot.store.rows import JobRows, error_code
+from bot.store.workspace_settings import WorkspaceSettingsStore
 
 
 class Store:
@@ -60,6 +63,7 @@ class Store:
             engine, instances=self.instances, regenerate=self.regenerate
         )
         self.conversations = ConversationStore(engine, retention_days=conversation_retention_days)
+        self.workspace_settings = WorkspaceSettingsStore(engine)
 
     @classmethod
     async def open(

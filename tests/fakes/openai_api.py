@@ -26,6 +26,7 @@ from aiohttp import web
 
 from tests.fakes import FaultQueue, LocalServer
 from tests.fakes.images import make_png, png_base64
+from tests.fakes.openai_models import add_model_routes
 
 GPT_SIZES = frozenset({"auto", "1024x1024", "1536x1024", "1024x1536"})
 GPT_QUALITIES = frozenset({"low", "medium", "high", "auto"})
@@ -339,7 +340,9 @@ class FakeOpenAI(LocalServer):
         them). ``revise``: text -> revised prompt (default :func:`default_revise`).
 
     Attributes: ``requests`` (:class:`OpenAIRequest` list, every request incl. refused ones),
-    ``latency_s``, ``image_bytes``, ``url_mode``, ``revise`` (all changeable while running).
+    ``latency_s``, ``image_bytes``, ``url_mode``, ``revise``, ``shutdown_dates`` (model ->
+    ``YYYY-MM-DD`` for ``GET /v1/models/{id}``, :mod:`tests.fakes.openai_models`), all
+    changeable while running.
     Methods: :meth:`fail_next`, :meth:`requests_to`, :meth:`wait_for`.
     """
 
@@ -366,11 +369,13 @@ class FakeOpenAI(LocalServer):
         self.faults: FaultQueue[OpenAIFault] = FaultQueue()
         self._ids = itertools.count(1)
         self._files: dict[str, tuple[int, int, int | None]] = {}  # url id -> make_png arguments
+        self.shutdown_dates: dict[str, str] = {}  # GET /v1/models/{id}: model -> YYYY-MM-DD
         self.app.middlewares.append(self._middleware)
         self.app.on_response_prepare.append(_add_request_id)
         self.app.router.add_post("/v1/responses", self._responses)
         self.app.router.add_post("/v1/images/generations", self._images)
         self.app.router.add_get("/v1/files/{file_id}.png", self._file)
+        add_model_routes(self)
 
     @property
     def base_url(self) -> str:

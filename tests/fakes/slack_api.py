@@ -32,6 +32,7 @@ from tests.fakes.slack_rules import (
     missing,
 )
 from tests.fakes.slack_socket import SocketMode
+from tests.fakes.slack_users import SlackUsers, UserNotFound
 from tests.fakes.slack_views import ViewMethods
 
 CHANNEL_KINDS = frozenset({"member", "public", "private", "archived"})
@@ -59,6 +60,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "views.push": ("trigger_id", "view"),
     "views.update": ("view",),
     "views.publish": ("user_id", "view"),
+    "users.info": ("user",),
 }
 
 
@@ -135,6 +137,7 @@ class FakeSlack(FileMethods, ViewMethods, SocketMode, LocalServer):
 
     Recorded (all lists in arrival order):
         ``calls`` (:class:`SlackCall`, every ``/api/`` request, refused ones too),
+        ``users`` (people for ``users.info``: :class:`tests.fakes.slack_users.SlackUsers`),
         ``messages`` (:class:`SlackMessage`), ``ephemerals`` (dicts: ``channel``, ``user``,
         ``text``, ``blocks``, ``thread_ts``, ``message_ts``), ``reactions`` (``(channel, ts)`` ->
         set of names now on it), ``views`` (view dicts as opened, pushed or updated, each with its
@@ -179,6 +182,7 @@ class FakeSlack(FileMethods, ViewMethods, SocketMode, LocalServer):
         self.home_views: dict[str, dict[str, Any]] = {}
         self.responses: list[dict[str, Any]] = []
         self.faults: FaultQueue[SlackFault] = FaultQueue()
+        self.users = SlackUsers()  # users.info (tests.fakes.slack_users)
 
         self._ids = itertools.count(1)
         self._ts_ticks = itertools.count(100, 100)  # message ts: 1700001000.000100, .000200, ...
@@ -193,6 +197,7 @@ class FakeSlack(FileMethods, ViewMethods, SocketMode, LocalServer):
             "conversations.join": self._conversations_join,
             "reactions.add": self._reactions_add,
             "reactions.remove": self._reactions_remove,
+            "users.info": self._users_info,
         }
         self.app.router.add_route("*", "/api/{method}", self._api)
         self._init_files(self.app, share_delay_s)
@@ -478,6 +483,12 @@ class FakeSlack(FileMethods, ViewMethods, SocketMode, LocalServer):
             raise SlackError("no_reaction")
         names.remove(name)
         return {}
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self.users.users_info(params)
+        except UserNotFound:
+            raise SlackError("user_not_found") from None
 
     # --- command line -------------------------------------------------------------------------
 

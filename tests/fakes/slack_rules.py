@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from tests.fakes.slack_users import element_problems
+
 TS_PATTERN = re.compile(r"^\d{10}\.\d{6}$")
 MESSAGE_BLOCKS_MAX = 50
 VIEW_BLOCKS_MAX = 100
@@ -46,6 +48,7 @@ def block_problems(value: Any, pointer: str) -> Iterator[str]:
     if not isinstance(value, dict):
         return
     kind = value.get("type")
+    yield from element_problems(value, pointer)
     if kind == "button" and len(str(value.get("value", ""))) > 2000:
         yield too_long(2000, f"{pointer}/value")
     if kind in ("static_select", "multi_static_select") and len(value.get("options", [])) > 100:

@@ -19,15 +19,10 @@ from bot.store import database
 from bot.store.models import Base
 from tests.store.support import open_store, worker_env
 
+TABLES = {"alembic_version", "generations", "usage_counters", "regenerate_keys", "instances"}
+TABLES |= {"workspace_settings", "settings_changes"}  # issue #11
+TABLES |= {"conversation_turns"}  # issue #8
 HEAD = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
-TABLES = {
-    "alembic_version",
-    "generations",
-    "usage_counters",
-    "regenerate_keys",
-    "instances",
-    "conversation_turns",
-}
 
 
 def _tables(connection: Connection) -> set[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -24,6 +23,7 @@ from bot.store import Store
 from tests.fakes import FakeSlack
 from tests.fakes.images import make_png
 from tests.store.support import MODEL, make_job, reserve
+from tests.workspace_support import listener_services
 
 TOKEN = "xoxb-test"
 
@@ -137,7 +137,7 @@ async def test_the_home_tab_is_accepted_by_views_publish(
     await reserve(store, job)
     await pipeline(slack, store, FakeBackend()).run(job)
     settings = make_settings(admin_user_ids="U1", monthly_budget_usd=10)
-    context = {"imagine": SimpleNamespace(store=store, settings=settings), "team_id": "T1"}
+    context = {"imagine": listener_services(store, settings, model_notices=[]), "team_id": "T1"}
     client = AsyncWebClient(base_url=slack.base_url, token=TOKEN)
 
     await app_home_opened(event={"user": "U1", "tab": "home"}, client=client, context=context)  # type: ignore[arg-type]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from bot.settings import Settings
 from bot.store import HistoryItem, Store, TeamUsage, Totals, UserTotal, UserUsage
 from bot.usage import usage_reply
 from tests.store.support import make_generation, make_job
+from tests.workspace_support import listener_services
 
 NOON = datetime(2026, 9, 14, 12, 0, tzinfo=UTC)
 EARLIER_THIS_MONTH = datetime(2026, 9, 2, 8, 30, tzinfo=UTC)
@@ -185,13 +185,16 @@ class FakeClient:
     def __init__(self) -> None:
         self.published: list[dict[str, Any]] = []
 
+    async def users_info(self, *, user: str) -> dict[str, Any]:
+        return {"ok": True, "user": {"id": user, "team_id": "T1", "is_admin": False}}
+
     async def views_publish(self, *, user_id: str, view: Any) -> dict[str, Any]:
         self.published.append({"user_id": user_id, "view": view.to_dict()})
         return {"ok": True}
 
 
 def _context(store: Store, settings: Settings) -> dict[str, Any]:
-    return {"imagine": SimpleNamespace(store=store, settings=settings), "team_id": "T1"}
+    return {"imagine": listener_services(store, settings, model_notices=[]), "team_id": "T1"}
 
 
 async def test_app_home_opened_publishes_the_users_home_tab(

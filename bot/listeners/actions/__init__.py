@@ -5,11 +5,15 @@ from slack_bolt.async_app import AsyncApp
 from bot.delivery import REGENERATE_ACTION_ID
 from bot.listeners.actions.image_actions import edit_image, image_variations
 from bot.listeners.actions.regenerate import regenerate
+from bot.listeners.actions.settings import open_settings
 from bot.result_actions import EDIT_ACTION_ID, VARIATIONS_ACTION_ID
+from bot.workspace.home_section import OPEN_SETTINGS_ACTION_ID
 
 
 def register(app: AsyncApp) -> None:
-    """Register the Regenerate button and the per-image Edit… and Variations actions."""
+    """Register the Regenerate button, the per-image Edit… and Variations actions, and the
+    Home tab's Settings button."""
     app.action(REGENERATE_ACTION_ID)(regenerate)
     app.action(EDIT_ACTION_ID)(edit_image)
     app.action(VARIATIONS_ACTION_ID)(image_variations)
+    app.action(OPEN_SETTINGS_ACTION_ID)(open_settings)

@@ -18,7 +18,7 @@ from bot.edit_modal import EditModalContext, build_edit_modal
 from bot.edits import variations_job
 from bot.errors import UserInputError
 from bot.jobs import Destination
-from bot.listeners.common import services_of
+from bot.listeners.common import services_of, settings_of
 from bot.listeners.conversation import submit
 from bot.payloads import BlockAction
 from bot.result_actions import action_value, parse_image_value
@@ -38,6 +38,7 @@ async def edit_image(
     if found is None:
         return
     payload, turn, number = found
+    settings = await settings_of(services, context)
     modal = EditModalContext(
         job_id=turn.job_id,
         channel_id=turn.channel_id,
@@ -47,7 +48,7 @@ async def edit_image(
     try:
         await client.views_open(
             trigger_id=payload.trigger_id or "",
-            view=build_edit_modal(turn, number, services.settings, modal),
+            view=build_edit_modal(turn, number, settings, modal),
         )
     except SlackApiError as exc:
         log.warning("views.open failed for Edit…: %s", exc.response.get("error"))
@@ -63,6 +64,7 @@ async def image_variations(
     if found is None:
         return
     payload, turn, number = found
+    settings = await settings_of(services, context)
     root = await services.threads.root_of(client, turn)
     destination = Destination(
         team_id=turn.team_id,
@@ -75,11 +77,11 @@ async def image_variations(
         await notify(client, destination, messages.RESULT_NOT_LOCATED)
         return
     try:
-        job = variations_job(client, turn, number, destination, services.settings)
+        job = variations_job(client, turn, number, destination, settings)
     except UserInputError as exc:
         await notify(client, destination, exc.text)
         return
-    await submit(services, client, job)
+    await submit(services, client, job, settings)
 
 
 async def _target(

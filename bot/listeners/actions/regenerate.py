@@ -43,6 +43,7 @@ async def regenerate(
         await notify(client, destination, messages.REGENERATE_EXPIRED)
         return
     job = Job(request=entry.request, destination=destination, source="regenerate")
-    position, text = await enqueue(services, job)
+    settings = await services.settings_for(destination.team_id, context.enterprise_id)
+    position, text = await enqueue(services, job, settings)
     if position != 0:
         await notify(client, destination, text)

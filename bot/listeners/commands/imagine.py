@@ -19,11 +19,11 @@ from bot.command import parse_command_text
 from bot.delivery import notify
 from bot.errors import UserInputError
 from bot.jobs import Destination, Job
-from bot.listeners.common import enqueue, services_of
+from bot.listeners.common import channel_refusal, enqueue, services_of, settings_of
 from bot.modal import build_modal
 from bot.payloads import ModalContext, SlashCommand
 from bot.request import build_request
-from bot.services import Services
+from bot.settings import Settings
 from bot.usage import usage_reply
 
 log = logging.getLogger(__name__)
@@ -37,12 +37,12 @@ async def imagine_command(
     Always acks within Slack's 3 seconds, with the reason when the request cannot be taken.
     """
     services = services_of(context)
-    settings = services.settings
     try:
         payload = SlashCommand.model_validate(command)
     except ValidationError:
         await ack(text=messages.MALFORMED_REQUEST, response_type="ephemeral")
         return
+    settings = await settings_of(services, context)
     destination = Destination(
         team_id=payload.team_id,
         channel_id=payload.channel_id,
@@ -51,34 +51,49 @@ async def imagine_command(
     )
     try:
         parsed = parse_command_text(payload.text, max_images=settings.max_images)
-        if parsed.kind == "generate":
+        opens_modal = parsed.kind == "help" and not payload.text.strip() and payload.trigger_id
+        refusal = channel_refusal(settings, payload.channel_id)
+        if parsed.kind == "generate" and not refusal:
             request = build_request(parsed.prompt, parsed.options, settings)
     except UserInputError as exc:
         await ack(text=exc.text, response_type="ephemeral")
         return
 
-    if parsed.kind == "help" and not payload.text.strip() and payload.trigger_id:
+    if refusal and (opens_modal or parsed.kind == "generate"):
+        await ack(text=refusal, response_type="ephemeral")
+    elif opens_modal:
         await ack()
-        await open_general_modal(client, payload.trigger_id, destination, services)
+        await open_general_modal(client, str(payload.trigger_id), destination, settings)
     elif parsed.kind == "help":
         await ack(
             text=messages.usage(settings.max_images, settings.prompt_max_chars),
             response_type="ephemeral",
         )
     elif parsed.kind == "usage":
+        is_admin = await services.admins.is_admin(
+            client,
+            settings,
+            team_id=payload.team_id,
+            user_id=payload.user_id,
+            organisation=bool(context.is_enterprise_install),
+        )
         text = await usage_reply(
-            services.store, settings, team_id=payload.team_id, user_id=payload.user_id
+            services.store,
+            settings,
+            team_id=payload.team_id,
+            user_id=payload.user_id,
+            is_admin=is_admin,
         )
         await ack(text=text, response_type="ephemeral")
     else:
         _, text = await enqueue(
-            services, Job(request=request, destination=destination, source="command")
+            services, Job(request=request, destination=destination, source="command"), settings
         )
         await ack(text=text, response_type="ephemeral")
 
 
 async def open_general_modal(
-    client: AsyncWebClient, trigger_id: str, destination: Destination, services: Services
+    client: AsyncWebClient, trigger_id: str, destination: Destination, settings: Settings
 ) -> None:
     """Open the modal with the general preset, posting to ``destination``'s channel; if Slack
     refuses (the trigger is older than 3 s), send the usage text instead."""
@@ -88,12 +103,9 @@ async def open_general_modal(
         response_url=destination.response_url,
     )
     try:
-        await client.views_open(
-            trigger_id=trigger_id, view=build_modal(context, "", services.settings)
-        )
+        await client.views_open(trigger_id=trigger_id, view=build_modal(context, "", settings))
     except SlackApiError as exc:
         log.warning("views.open failed: %s", exc.response.get("error"))
-        settings = services.settings
         await notify(
             client, destination, messages.usage(settings.max_images, settings.prompt_max_chars)
         )

@@ -19,7 +19,7 @@ from bot import messages
 from bot.delivery import notify
 from bot.edits import names_an_image
 from bot.jobs import Destination
-from bot.listeners.common import services_of
+from bot.listeners.common import channel_refusal, services_of, settings_of
 from bot.listeners.conversation import first_time_post, generate, refine
 from bot.payloads import AppMention
 from bot.services import Services
@@ -60,6 +60,10 @@ async def handle_mention(
         thread_ts=mention.thread_ts or mention.ts,
         source_ts=mention.ts,
     )
+    settings = await settings_of(services, context)
+    if refusal := channel_refusal(settings, mention.channel):
+        await notify(client, destination, refusal)
+        return
     bot_user_id = context.bot_user_id
     if mention.thread_ts:
         turn = await services.threads.in_thread(
@@ -72,6 +76,7 @@ async def handle_mention(
                 turn,
                 mention.text,
                 destination,
+                settings,
                 files=mention.files,
                 bot_user_id=bot_user_id,
             )
@@ -84,6 +89,7 @@ async def handle_mention(
         client,
         mention.text,
         destination,
+        settings,
         source="mention",
         files=mention.files,
         bot_user_id=bot_user_id,

@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.delivery import notify
 from bot.jobs import Destination
-from bot.listeners.common import services_of
+from bot.listeners.common import services_of, settings_of
 from bot.listeners.conversation import first_time_post, generate, refine
 from bot.listeners.events.app_mention import handle_mention
 from bot.payloads import AppMention
@@ -53,6 +53,7 @@ async def message(
         return
     if not first_time_post(services, body, post.channel, post.ts):
         return
+    settings = await settings_of(services, context)
     if post.thread_ts:
         destination = Destination(
             team_id=team_id,
@@ -71,6 +72,7 @@ async def message(
             turn,
             post.text,
             destination,
+            settings,
             files=post.files,
             bot_user_id=context.bot_user_id,
         )
@@ -83,6 +85,7 @@ async def message(
         client,
         post.text,
         destination,
+        settings,
         source="dm",
         files=post.files,
         bot_user_id=context.bot_user_id,

@@ -17,7 +17,9 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.listeners.common import services_of
+from bot.delivery import notify
+from bot.jobs import Destination
+from bot.listeners.common import channel_refusal, services_of, settings_of
 from bot.modal import build_modal
 from bot.payloads import MessageAction, ModalContext
 from bot.slack_text import slack_to_plain
@@ -64,11 +66,22 @@ async def _open(
         response_url=action.response_url,
         files=action.message.image_file_ids(services.settings.max_input_images) or None,
     )
+    settings = await settings_of(services, context)
+    if refusal := channel_refusal(settings, action.channel.id):
+        destination = Destination(
+            team_id=action.team.id,
+            channel_id=action.channel.id,
+            user_id=action.user.id,
+            thread_ts=action.thread_ts,
+            response_url=action.response_url,
+        )
+        await notify(client, destination, refusal)
+        return
     prefill = slack_to_plain(action.message.text)
     try:
         await client.views_open(
             trigger_id=action.trigger_id,
-            view=build_modal(modal_context, prefill, services.settings),
+            view=build_modal(modal_context, prefill, settings),
         )
     except SlackApiError as exc:
         log.warning("views.open failed for %s shortcut: %s", preset, exc.response.get("error"))

@@ -13,7 +13,7 @@ from bot.edit_modal import IMAGE, EditModalContext, chosen_image
 from bot.edits import Instruction, check_instruction, edit_job, edit_request
 from bot.errors import UserInputError
 from bot.jobs import Destination
-from bot.listeners.common import services_of
+from bot.listeners.common import services_of, settings_of
 from bot.listeners.conversation import submit
 from bot.modal import PROMPT, field_errors, read_submission
 
@@ -24,7 +24,7 @@ async def submit_edit_modal(
     """Validate the instruction, image and options, close the modal, find the result's thread
     and start the edit."""
     services = services_of(context)
-    settings = services.settings
+    settings = await settings_of(services, context)
     modal = EditModalContext.load(str(view.get("private_metadata") or ""))
     user_id = str((body.get("user") or {}).get("id") or "")
     if modal is None or not user_id:
@@ -61,4 +61,5 @@ async def submit_edit_modal(
     if root is None:
         await notify(client, destination, messages.RESULT_NOT_LOCATED)
         return
-    await submit(services, client, edit_job(client, turn, instruction, destination, settings))
+    job = edit_job(client, turn, instruction, destination, settings)
+    await submit(services, client, job, settings)

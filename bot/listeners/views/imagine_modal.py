@@ -12,7 +12,7 @@ from bot.delivery import notify
 from bot.edits import attached
 from bot.errors import UserInputError
 from bot.jobs import Destination, Job, Source
-from bot.listeners.common import enqueue, services_of
+from bot.listeners.common import enqueue, services_of, settings_of
 from bot.modal import PROMPT, field_errors, leaves_images_out, read_submission
 from bot.payloads import ModalContext
 from bot.request import build_request
@@ -25,7 +25,7 @@ async def submit_imagine_modal(
 ) -> None:
     """Validate the submission and start the job, or show errors inside the modal."""
     services = services_of(context)
-    settings = services.settings
+    settings = await settings_of(services, context)
     modal = ModalContext.load(str(view.get("private_metadata") or ""))
     user_id = str((body.get("user") or {}).get("id") or "")
     team_id = str((body.get("team") or {}).get("id") or view.get("team_id") or "")
@@ -55,7 +55,7 @@ async def submit_imagine_modal(
         source=SOURCES.get(modal.preset, "modal"),
         inputs=inputs,
     )
-    position, text = await enqueue(services, job)
+    position, text = await enqueue(services, job, settings)
     if position is None:
         await ack(response_action="errors", errors={PROMPT: text})
         return
