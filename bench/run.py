@@ -5,6 +5,7 @@ Run from the repository root (only 127.0.0.1 is used)::
     python -m bench.run                                  # 500 commands, 5 s backend, ~2 MB PNGs
     python -m bench.run --commands 100                   # "100 in flight": the memory target
     python -m bench.run --with-quotas                    # every ack reserves in the database
+    python -m bench.run --commands 100 --with-input-images  # mentions with a 1 MB PNG each
     python -m bench.run --commands 20 --latency 1 --json # machine-readable
 
 What it does, in order:
@@ -46,6 +47,7 @@ from typing import Any
 import aiohttp
 
 from tests.conftest import BOT_TOKEN, OPENAI_KEY
+from bench import input_images
 from tests.fakes import FakeOpenAI, FakeSlack
 from tests.harness import BotProcess, bot_environment, free_port, sign, slash_command_body
 
@@ -132,6 +134,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="seconds to wait for every image after the burst (default 180)",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    input_images.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.commands < 1:
         parser.error("--commands must be at least 1")
@@ -160,11 +163,13 @@ class Ack:
     status: int
     text: str = ""
     error: str | None = None
+    event: bool = False  # an Events API ack (--with-input-images): an empty 200
 
     @property
     def accepted(self) -> bool:
-        """True when the ack says the images are being generated (now or after a wait)."""
-        return self.status == 200 and "generating" in self.text.lower()
+        """True when the ack says the images are being generated (now or after a wait), or
+        is an event's 200."""
+        return self.status == 200 and (self.event or "generating" in self.text.lower())
 
     @property
     def queued(self) -> bool:
@@ -192,6 +197,7 @@ class Report:
     max_concurrent_jobs: int
     max_payloads_in_memory: int
     with_quotas: bool = False
+    with_input_images: bool = False
     acks_200: int = 0
     acks_non_200: int = 0
     acks_accepted: int = 0
@@ -272,7 +278,8 @@ class Report:
             f"backend latency {self.latency_s:g} s, PNG {mb:.2f} MB, "
             f"MAX_CONCURRENT_JOBS={self.max_concurrent_jobs}, "
             f"MAX_PAYLOADS_IN_MEMORY={self.max_payloads_in_memory}"
-            + (", quotas on" if self.with_quotas else ""),
+            + (", quotas on" if self.with_quotas else "")
+            + (", mentions with an input image" if self.with_input_images else ""),
             f"  commands       {self.commands}",
             f"  acks           {self.acks_200} HTTP 200, {self.acks_non_200} other; "
             f"{self.acks_accepted} 'Generating' ({self.acks_queued} of them queued)",
@@ -387,14 +394,15 @@ async def read_health(session: aiohttp.ClientSession, app: BotProcess) -> dict[s
 
 
 async def fire(
-    session: aiohttp.ClientSession, url: str, bodies: list[str]
+    session: aiohttp.ClientSession,
+    url: str,
+    bodies: list[str],
+    content_type: str = "application/x-www-form-urlencoded",
 ) -> tuple[float, list[Ack]]:
     """POST every body (signed just before) at once. Returns the moment the first was sent
     (``time.monotonic()``) and one :class:`Ack` per body, in order."""
-    prepared = [
-        (body, {"Content-Type": "application/x-www-form-urlencoded", **sign(body)})
-        for body in bodies
-    ]
+    prepared = [(body, {"Content-Type": content_type, **sign(body)}) for body in bodies]
+    event = content_type == input_images.CONTENT_TYPE
     timeout = aiohttp.ClientTimeout(total=60)
 
     async def one(body: str, headers: dict[str, str]) -> Ack:
@@ -409,7 +417,7 @@ async def fire(
             text = str(json.loads(raw).get("text", ""))
         except (ValueError, AttributeError):
             text = raw[:200]
-        return Ack(time.monotonic() - sent, status, text)
+        return Ack(time.monotonic() - sent, status, text, event=event)
 
     first_sent = time.monotonic()
     acks = await asyncio.gather(*(one(body, headers) for body, headers in prepared))
@@ -479,14 +487,22 @@ async def _measure(
     slack: FakeSlack, app: BotProcess, args: argparse.Namespace, report: Report
 ) -> None:
     """Fire the burst at the running app and fill ``report`` (all but the exit code)."""
-    bodies = [
-        command_body(i, args.n_per_command, slack.new_response_url()) for i in range(args.commands)
-    ]
+    content_type = "application/x-www-form-urlencoded"
+    if args.with_input_images:
+        content_type = input_images.CONTENT_TYPE
+        bodies = input_images.mention_bodies(
+            slack, args.commands, args.input_image_bytes, args.n_per_command
+        )
+    else:
+        bodies = [
+            command_body(i, args.n_per_command, slack.new_response_url())
+            for i in range(args.commands)
+        ]
     burst = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=True))
     async with burst, aiohttp.ClientSession() as probe:
         sampler = _Sampler(app, probe, report)
         try:
-            first_sent, acks = await fire(burst, f"{app.url}/slack/events", bodies)
+            first_sent, acks = await fire(burst, f"{app.url}/slack/events", bodies, content_type)
             _summarise_acks(report, acks)
             await _await_delivery(slack, app, report, first_sent, args.timeout)
         finally:
@@ -511,6 +527,7 @@ async def run(args: argparse.Namespace) -> Report:
         max_concurrent_jobs=args.max_concurrent_jobs,
         max_payloads_in_memory=args.max_payloads_in_memory,
         with_quotas=args.with_quotas,
+        with_input_images=args.with_input_images,
         images_expected=args.commands * args.n_per_command,
     )
     low, high = REALISTIC_IMAGE_BYTES

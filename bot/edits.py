@@ -31,6 +31,11 @@ from bot.store.conversations import Turn
 
 DEFAULT_IMAGE = 1
 VARIATIONS = 3
+# Sent to OpenAI with the image to vary (not shown to people).
+VARIATION_INSTRUCTION = (
+    "Make a new variation of this image: keep its composition, subject and style, and vary the "
+    "details."
+)
 _IMAGE_NUMBER = re.compile(r"^\s*#(\d{1,3})(?=\s|$)\s*")
 
 
@@ -106,7 +111,7 @@ def variations_request(parent: Turn, settings: Settings) -> ImageRequest:
     MAX_IMAGES) at the parent's size, quality and background, with the variation instruction
     as the prompt and the parent's own words as ``user_prompt`` (history)."""
     request = edit_request(
-        messages.VARIATION_INSTRUCTION,
+        VARIATION_INSTRUCTION,
         RawOptions(),
         parent,
         settings,

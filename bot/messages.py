@@ -320,15 +320,7 @@ EDIT_MODAL_SUBMIT = "Edit"
 EDIT_INSTRUCTION_LABEL = "What should change?"
 EDIT_INSTRUCTION_PLACEHOLDER = "Make the kite green and add a second one"
 EDIT_IMAGE_LABEL = "Image to edit"
-VARIATION_INSTRUCTION = (
-    "Make a new variation of this image: keep its composition, subject and style, and vary the "
-    "details."
-)
 LEAVE_OUT_IMAGES = "Leave them out"
-EDIT_REFUSED = (
-    ":no_entry_sign: OpenAI's safety system refused this edit. Please rephrase the instruction "
-    "and try again."
-)
 RESULT_NOT_LOCATED = (
     ":hourglass: I can't find where that image was posted yet. Please try again in a moment."
 )
