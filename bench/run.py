@@ -46,8 +46,8 @@ from typing import Any
 
 import aiohttp
 
-from tests.conftest import BOT_TOKEN, OPENAI_KEY
 from bench import input_images
+from tests.conftest import BOT_TOKEN, OPENAI_KEY
 from tests.fakes import FakeOpenAI, FakeSlack
 from tests.harness import BotProcess, bot_environment, free_port, sign, slash_command_body
 
