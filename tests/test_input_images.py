@@ -128,3 +128,25 @@ async def _open_brand(imagine: Imagine, item: dict) -> dict:
     await imagine.message_shortcut("imagine_brand", message)
     await imagine.slack.wait_for(lambda: imagine.slack.views)
     return imagine.slack.views[-1]
+
+
+async def test_an_image_attached_in_a_results_thread_is_used_with_the_result(
+    start_imagine, openai_mock
+) -> None:
+    bodies = numbered_responses(openai_mock)
+    logo = make_png(20, 20)
+    async with start_imagine() as imagine:
+        result = await first_result(imagine, "a plain coffee mug")
+        item = imagine.slack.add_user_file(
+            "logo.png", logo, channel="C1", ts="1700001500.000100", check_file_info=True
+        )
+        await mention(
+            imagine, "put this logo on it", result.ts, "1700001500.000100", files=[item]
+        )
+        await imagine.slack.wait_for(lambda: len(results(imagine)) == 2)
+        uploaded = imagine.slack.uploads[result.files[0]["id"]].data
+        assert uploaded is not None
+        assert input_images(bodies[1]) == [data_url(uploaded), data_url(logo)]
+        assert "previous_response_id" not in bodies[1]
+        edited = results(imagine)[1]
+        assert edited.thread_ts == result.ts and "edited image #1" in edited.text

@@ -101,6 +101,10 @@ async def test_a_mention_in_a_results_thread_edits_it_and_follow_ups_chain(
         record = await imagine.services.store.history.record(await job_of(imagine, 2))
         assert record is not None and record.source == "edit"
         assert record.parent_id == await job_of(imagine, 1)
+        usage = await imagine.command("usage")  # history shows edits apart
+        assert "(2 edits)" in usage.body["text"]
+        home = await imagine.services.store.reports.recent("T1", "U1")
+        assert [(item.source, item.parent_id) for item in home][0] == ("edit", record.parent_id)
 
 
 async def test_hash_k_picks_the_image(start_imagine, openai_mock) -> None:
