@@ -153,7 +153,7 @@ class Pipeline:
                     job.request,
                     user=user_hash(destination.team_id, destination.user_id),
                     on_answer=lease.acquire,
-                    **({"inputs": job.inputs} if job.inputs is not None else {}),
+                    inputs=job.inputs,
                 )
                 file_ids = await upload_images(
                     self._slack,
