@@ -39,6 +39,18 @@ class UserInputError(ImagineError):
         super().__init__(text)
 
 
+class InputFileError(UserInputError):
+    """A file attached as an input image cannot be used (:mod:`bot.inputs`). ``reason`` is one
+    of ``type``, ``content``, ``too_big``, ``too_many``, ``no_access`` (the app may not read
+    files: an admin problem), ``unavailable``, ``download_failed``; ``file_name`` names the file
+    when one is at fault."""
+
+    def __init__(self, text: str, *, reason: str, file_name: str | None = None) -> None:
+        self.reason = reason
+        self.file_name = file_name
+        super().__init__(text, field="files")
+
+
 # --- OpenAI -------------------------------------------------------------------------------------
 
 
@@ -97,11 +109,21 @@ class InvalidResponseError(OpenAIError):
 
 class ModerationBlockedError(OpenAIError):
     """400 ``moderation_blocked`` / ``content_policy_violation``: the safety system refused the
-    prompt. Never retried."""
+    prompt. Never retried. ``edit`` is true when the refused request edited an image (an earlier
+    result or the user's own), so the user is told it was the edit that was refused."""
+
+    edit = False
 
 
 class BadRequestError(OpenAIError):
     """400 of another kind (``invalid_value``, ``unknown_parameter``): a bug on our side."""
+
+
+class PreviousResponseNotFoundError(BadRequestError):
+    """400 ``previous_response_not_found``: the response to continue is unknown to OpenAI
+    (older than its 30 days, stored with ``store: false``, or made with another API key or
+    project; platform.md "Editing and continuing an image"). The backends fall back to sending
+    the image itself, so users only see it when no image was available."""
 
 
 class AuthenticationError(OpenAIError):

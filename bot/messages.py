@@ -211,6 +211,8 @@ def for_error(exc: BaseException) -> str:
     """The message for a failed job, chosen by the exception's class (platform.md "Errors")."""
     if isinstance(exc, errors.UserInputError):
         return exc.text
+    if isinstance(exc, errors.ModerationBlockedError) and exc.edit:
+        return EDIT_REFUSED
     if isinstance(exc, errors.ModerationBlockedError):
         return (
             ":no_entry_sign: OpenAI's safety system refused this prompt. "
@@ -239,6 +241,8 @@ def for_error(exc: BaseException) -> str:
         return ":cloud: OpenAI is having trouble right now. Please try again in a few minutes."
     if isinstance(exc, errors.InvalidResponseError):
         return ":warning: OpenAI sent back something that was not a usable image. Please try again."
+    if isinstance(exc, errors.PreviousResponseNotFoundError):
+        return EDIT_SOURCE_GONE
     if isinstance(exc, errors.BadRequestError):
         return ":warning: OpenAI refused the request's options. Please tell your Slack admin."
     if isinstance(exc, errors.ChannelUnreachableError):
@@ -479,6 +483,99 @@ def model_shutdown_notice(
 def home_model_notice(text: str) -> str:
     """The admins' Home tab line for a model notice from :func:`model_shutdown_notice`."""
     return f":warning: *Model notice:* {escape_mrkdwn(text)}"
+
+
+# --- Input images and edits (issue #8, OpenAI side) ---------------------------------------------
+
+EDIT_REFUSED = (
+    ":no_entry_sign: OpenAI's safety system refused this edit. "
+    "Please rephrase the instruction or use another image, and try again."
+)
+EDIT_SOURCE_GONE = (
+    ":warning: The image to edit is no longer available at OpenAI (it keeps them for 30 days). "
+    "Start again with `/imagine`."
+)
+EDIT_NEEDS_GPT_IMAGE = (
+    ":wrench: Editing images needs a GPT Image model, and Imagine is set to use {model}. "
+    "Please tell your Slack admin."
+)
+INPUT_IMAGE_TYPES = "PNG, JPEG or WebP"
+_KIND_NAMES = {
+    "image/svg+xml": "an SVG",
+    "application/pdf": "a PDF",
+    "image/gif": "a GIF",
+    "image/heic": "a HEIC photo",
+    "image/heif": "a HEIF photo",
+    "image/tiff": "a TIFF",
+    "image/bmp": "a BMP",
+}
+
+
+def _size(count: int) -> str:
+    """``2.5 MB``, ``830 KB``, ``12 bytes`` (decimal units, as Slack shows file sizes)."""
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:.1f}".removesuffix(".0") + " MB"
+    if count >= 1_000:
+        return f"{count / 1_000:.0f} KB"
+    return plural(count, "byte")
+
+
+def input_not_an_image(name: str, mimetype: str, filetype: str = "") -> str:
+    """Shown for an attached file that is not a PNG, JPEG or WebP (``logo.svg is an SVG; …``)."""
+    kind = _KIND_NAMES.get(mimetype.lower())
+    if kind is None and filetype:
+        kind = f"a {filetype.upper()} file"
+    what = f"is {kind}" if kind else "is not an image I can use"
+    return f"{escape_mrkdwn(name)} {what}; attach a {INPUT_IMAGE_TYPES}."
+
+
+def input_content_mismatch(name: str) -> str:
+    """Shown when a file says it is an image but its bytes are not a PNG, JPEG or WebP."""
+    return (
+        f"{escape_mrkdwn(name)} does not contain a {INPUT_IMAGE_TYPES} image "
+        f"(the file may be damaged); attach a {INPUT_IMAGE_TYPES}."
+    )
+
+
+def input_too_big(name: str, size: int | None, limit: int) -> str:
+    """Shown for a file over MAX_INPUT_IMAGE_BYTES (``size`` ``None``: found while downloading)."""
+    what = f"is {_size(size)}" if size is not None else f"is larger than {_size(limit)}"
+    return (
+        f"{escape_mrkdwn(name)} {what}; images can be at most {_size(limit)}. "
+        "Attach a smaller one."
+    )
+
+
+def input_too_many(count: int, limit: int) -> str:
+    """Shown when a message carries more images than MAX_INPUT_IMAGES."""
+    return (
+        f"You attached {plural(count, 'image')}; I can use at most {limit:,} at a time. "
+        "Attach fewer and try again."
+    )
+
+
+INPUT_NO_ACCESS = (
+    ":wrench: Imagine isn't allowed to read files in this workspace (it needs the `files:read` "
+    "permission). Please ask your Slack admin to reinstall the app."
+)
+INPUT_LOGIN_PAGE = (
+    ":wrench: Slack would not let me read the attached file: it answered with a sign-in page "
+    "instead of the image. Imagine is missing the `files:read` permission (or its token is wrong); "
+    "please ask your Slack admin to reinstall the app."
+)
+
+
+def input_unavailable(name: str) -> str:
+    """Shown when Slack will not hand over a file (deleted, not shared with the app, …)."""
+    return (
+        f"I couldn't get {escape_mrkdwn(name)} from Slack (it may have been deleted, or not be "
+        "shared with me). Attach it again and retry."
+    )
+
+
+def input_download_failed(name: str) -> str:
+    """Shown when downloading a file from Slack failed (network, timeout, Slack error)."""
+    return f"I couldn't download {escape_mrkdwn(name)} from Slack just now. Please try again."
 
 
 # --- Per-workspace settings (issue #11) ---------------------------------------------------------

@@ -156,7 +156,7 @@ class Pipeline:
                     job.request,
                     user=user_hash(destination.team_id, destination.user_id),
                     on_answer=lease.acquire,
-                    **({"inputs": job.inputs} if job.inputs is not None else {}),
+                    inputs=job.inputs,
                 )
                 if self._threads is not None:
                     self._threads.uploading(job)

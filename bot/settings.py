@@ -198,6 +198,18 @@ class Settings(BaseSettings):
         "30 days); older conversation state is deleted by a periodic clean-up",
     )
 
+    # --- Input images (issue #8) ----------------------------------------------------------
+    max_input_image_bytes: int = Field(
+        default=20_000_000,
+        ge=1024,
+        le=50_000_000,
+        description="largest image file a user may attach as input, in bytes (OpenAI takes up "
+        "to 50 MB)",
+    )
+    max_input_images: int = Field(
+        default=4, ge=1, le=16, description="most input images per request (OpenAI takes 16)"
+    )
+
     # --- Per-workspace settings (issue #11) ---
     # BRAND_GUIDE, DEFAULT_SIZE, DEFAULT_QUALITY, USER_DAILY_IMAGE_LIMIT, MONTHLY_BUDGET_USD and
     # ALLOWED_CHANNEL_IDS are the defaults of a workspace whose admins set nothing on the Home

@@ -17,17 +17,23 @@ def _components() -> dict[str, Any]:
     return json.loads(SPEC.read_text())["components"]
 
 
-def schema_errors(name: str, body: dict[str, Any]) -> list[str]:
-    """Messages of every way ``body`` breaks ``#/components/schemas/{name}``."""
-    validator = jsonschema.Draft202012Validator(
+@lru_cache(maxsize=32)
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(
         {"$ref": f"#/components/schemas/{name}", "components": _components()}
     )
+
+
+def schema_errors(name: str, body: dict[str, Any]) -> list[str]:
+    """Messages of every way ``body`` breaks ``#/components/schemas/{name}``."""
+    validator = _validator(name)
     return [
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)
     ]
 
 
-def declared_properties(name: str) -> set[str]:
+@lru_cache(maxsize=64)
+def declared_properties(name: str) -> frozenset[str]:
     """Every property name ``#/components/schemas/{name}`` declares, through ``allOf``, ``anyOf``,
     ``oneOf`` and ``$ref``. The schemas allow extra keys, so tests check keys against this too."""
     schemas = _components()["schemas"]
@@ -46,7 +52,7 @@ def declared_properties(name: str) -> set[str]:
                 found |= walk(sub)
         return found
 
-    return walk(schemas[name])
+    return frozenset(walk(schemas[name]))
 
 
 def check_body(name: str, body: dict[str, Any]) -> list[str]:

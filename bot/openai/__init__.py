@@ -1,6 +1,7 @@
 """Imagine's OpenAI image client, written on httpx (see :mod:`bot.openai.client`)."""
 
 from bot.openai.backends import (
+    EditInputs,
     GeneratedImage,
     Generation,
     ImageBackend,
@@ -11,6 +12,7 @@ from bot.openai.backends import (
 from bot.openai.client import OpenAIClient, error_from_response
 
 __all__ = [
+    "EditInputs",
     "GeneratedImage",
     "Generation",
     "ImageBackend",

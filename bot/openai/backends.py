@@ -6,6 +6,9 @@
 - :class:`ImagesBackend`: ``POST /images/generations`` with ``n`` in one call where the model
   allows it, concurrent calls where it does not (dall-e-3).
 
+Both take :class:`EditInputs` to edit instead of drawing from scratch: continue an earlier
+response, or start from images (an earlier result, the user's own); see :mod:`bot.openai.edits`.
+
 Request bodies follow ``CreateResponse`` / ``ImageGenTool`` and ``CreateImageRequest`` of
 ``shared/specs/openai-openapi.yaml``; only parameters the model's capabilities allow are sent.
 """
@@ -13,55 +16,41 @@ Request bodies follow ``CreateResponse`` / ``ImageGenTool`` and ``CreateImageReq
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from pydantic import ValidationError
 
 from bot import errors
 from bot.capabilities import ModelCapabilities
+from bot.openai import edits
 from bot.openai.client import MODERATION_CODES, MODERATION_TYPES, OnAnswer, OpenAIClient
+from bot.openai.generation import (
+    OUTPUT_FORMAT,
+    EditInputs,
+    GeneratedImage,
+    Generation,
+    decode_b64,
+    gather_images,
+)
 from bot.openai.models import ImagesResponse, ResponseObject, Usage
 from bot.request import ImageRequest
 
-OUTPUT_FORMAT = "png"
+__all__ = [
+    "EditInputs",
+    "GeneratedImage",
+    "Generation",
+    "ImageBackend",
+    "ImagesBackend",
+    "ResponsesBackend",
+    "user_hash",
+]
+
 TOOL_INSTRUCTIONS = (
     "Create exactly one image for the user's description by calling the image generation tool. "
     "Keep every detail the user asked for."
 )
-
-
-@dataclass(frozen=True)
-class GeneratedImage:
-    """One image: ``data`` (encoded bytes), ``revised_prompt`` (what the model drew, else the
-    prompt sent), ``output_format`` (``png``, ``jpeg`` or ``webp``)."""
-
-    data: bytes
-    revised_prompt: str
-    output_format: str = OUTPUT_FORMAT
-
-
-@dataclass
-class Generation:
-    """What a request produced: ``images`` that succeeded, ``failures`` of the rest (k of n may
-    fail), ``usage`` summed over the calls made."""
-
-    images: list[GeneratedImage] = field(default_factory=list)
-    failures: list[errors.OpenAIError] = field(default_factory=list)
-    usage: Usage = field(default_factory=Usage)
-
-    def without_data(self) -> Generation:
-        """A copy without the image bytes (revised prompts, formats, failures and usage kept),
-        for what happens after the upload: the megabytes are not held a moment longer."""
-        return Generation(
-            images=[replace(image, data=b"") for image in self.images],
-            failures=self.failures,
-            usage=self.usage,
-        )
 
 
 class ImageBackend(Protocol):
@@ -69,11 +58,18 @@ class ImageBackend(Protocol):
     :class:`bot.errors.OpenAIError` when no image at all could be made."""
 
     async def generate(
-        self, request: ImageRequest, *, user: str, on_answer: OnAnswer | None = None
+        self,
+        request: ImageRequest,
+        *,
+        user: str,
+        on_answer: OnAnswer | None = None,
+        inputs: EditInputs | None = None,
     ) -> Generation:
         """Make ``request.n`` images. ``user`` is the one-way hash sent as OpenAI's ``user``;
         ``on_answer`` is awaited before each answer's body is read (see
-        :meth:`bot.openai.client.OpenAIClient.post`)."""
+        :meth:`bot.openai.client.OpenAIClient.post`) and before input images are loaded;
+        ``inputs`` makes it an edit (:class:`EditInputs`). A refused edit raises
+        :class:`bot.errors.ModerationBlockedError` with ``edit`` true."""
 
 
 def user_hash(team_id: str, user_id: str) -> str:
@@ -83,63 +79,13 @@ def user_hash(team_id: str, user_id: str) -> str:
     return f"imagine-{digest[:32]}"
 
 
-def decode_b64(data: str) -> bytes:
-    """Decode base64 image data; raises :class:`bot.errors.InvalidResponseError` if malformed."""
-    try:
-        return base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        raise errors.InvalidResponseError("OpenAI sent image data that is not base64") from None
-
-
-async def _gather_images(
-    calls: list[Callable[[], Awaitable[Generation]]],
-) -> Generation:
-    """Run ``calls`` concurrently and merge them; OpenAI failures are collected, anything else
-    (a bug) propagates. Raises the first failure when nothing at all was produced."""
-    results = await asyncio.gather(*(call() for call in calls), return_exceptions=True)
-    merged = Generation()
-    for result in results:
-        if isinstance(result, errors.OpenAIError):
-            merged.failures.append(result)
-        elif isinstance(result, BaseException):
-            raise result
-        else:
-            merged.images.extend(result.images)
-            merged.failures.extend(result.failures)
-            merged.usage = _add_usage(merged.usage, result.usage)
-    if not merged.images:
-        raise _most_telling(merged.failures)
-    return merged
-
-
-def _most_telling(failures: list[errors.OpenAIError]) -> errors.OpenAIError:
-    if not failures:
-        return errors.InvalidResponseError("OpenAI returned no image")
-    for kind in (
-        errors.ModerationBlockedError,
-        errors.InsufficientQuotaError,
-        errors.AuthenticationError,
-        errors.ModelNotFoundError,
-    ):
-        for failure in failures:
-            if isinstance(failure, kind):
-                return failure
-    return failures[0]
-
-
-def _add_usage(a: Usage, b: Usage | None) -> Usage:
-    if b is None:
-        return a
-    return Usage(
-        input_tokens=a.input_tokens + b.input_tokens,
-        output_tokens=a.output_tokens + b.output_tokens,
-        total_tokens=a.total_tokens + b.total_tokens,
-    )
-
-
 class ResponsesBackend:
     """Generates through the Responses API image generation tool; the caption uses each tool
-    call's ``revised_prompt``. ``model`` is the mainline model, ``caps`` the image model's."""
+    call's ``revised_prompt``. ``model`` is the mainline model, ``caps`` the image model's.
+
+    Every response is stored (``store: true``) so that it can be continued with
+    ``previous_response_id``; OpenAI keeps stored responses for 30 days (platform.md).
+    """
 
     def __init__(
         self,
@@ -154,8 +100,25 @@ class ResponsesBackend:
         self._caps = caps
         self._moderation = moderation
 
-    def body(self, request: ImageRequest, *, user: str) -> dict[str, Any]:
-        """The ``CreateResponse`` body for one image of ``request``."""
+    @property
+    def caps(self) -> ModelCapabilities:
+        """The image model's capabilities."""
+        return self._caps
+
+    def body(
+        self,
+        request: ImageRequest,
+        *,
+        user: str,
+        input: str | list[dict[str, Any]] | None = None,  # noqa: A002 - OpenAI's field name
+        previous_response_id: str | None = None,
+        action: str | None = None,
+        input_fidelity: str | None = None,
+        instructions: str = TOOL_INSTRUCTIONS,
+    ) -> dict[str, Any]:
+        """The ``CreateResponse`` body for one image of ``request``: ``input`` defaults to the
+        prompt; ``previous_response_id``, the tool's ``action`` and ``input_fidelity`` are sent
+        when given (edits, :mod:`bot.openai.edits`)."""
         tool: dict[str, Any] = {
             "type": "image_generation",
             "model": self._caps.name,
@@ -166,28 +129,53 @@ class ResponsesBackend:
         }
         if request.background is not None:
             tool["background"] = request.background
-        return {
+        if action is not None:
+            tool["action"] = action
+        if input_fidelity is not None:
+            tool["input_fidelity"] = input_fidelity
+        body: dict[str, Any] = {
             "model": self._model,
-            "instructions": TOOL_INSTRUCTIONS,
-            "input": request.prompt,
+            "instructions": instructions,
+            "input": request.prompt if input is None else input,
             "tools": [tool],
             "tool_choice": {"type": "image_generation"},
-            "store": False,
+            "store": True,
             "user": user,
             "safety_identifier": user,
         }
+        if previous_response_id is not None:
+            body["previous_response_id"] = previous_response_id
+        return body
 
     async def generate(
-        self, request: ImageRequest, *, user: str, on_answer: OnAnswer | None = None
+        self,
+        request: ImageRequest,
+        *,
+        user: str,
+        on_answer: OnAnswer | None = None,
+        inputs: EditInputs | None = None,
     ) -> Generation:
-        """Make ``request.n`` concurrent calls; see :class:`ImageBackend`."""
+        """Make ``request.n`` concurrent calls; see :class:`ImageBackend`. With ``inputs``,
+        :func:`bot.openai.edits.responses_edit` does it."""
+        if inputs is not None:
+            return await edits.responses_edit(
+                self, request, user=user, on_answer=on_answer, inputs=inputs
+            )
         body = self.body(request, user=user)
+        return await gather_images([lambda: self.call(body, request.prompt, on_answer)] * request.n)
 
-        async def one() -> Generation:
-            raw = await self._client.post("responses", body, on_answer=on_answer)
-            return await asyncio.to_thread(self._parse, raw, request.prompt)
-
-        return await _gather_images([one] * request.n)
+    async def call(
+        self,
+        body: dict[str, Any] | bytes,
+        prompt: str,
+        on_answer: OnAnswer | None,
+        labels: tuple[str, str] | None = None,
+    ) -> Generation:
+        """One ``POST /responses`` with ``body`` (a dict, or JSON already encoded, then named in
+        the metrics by ``labels``: image model, quality) and its parsed answer: one image, with
+        the response's id."""
+        raw = await self._client.post("responses", body, on_answer=on_answer, labels=labels)
+        return await asyncio.to_thread(self._parse, raw, prompt)
 
     @staticmethod
     def _parse(raw: bytes, prompt: str) -> Generation:
@@ -214,6 +202,7 @@ class ResponsesBackend:
                     data=decode_b64(call.result or ""),
                     revised_prompt=call.revised_prompt or prompt,
                     output_format=call.output_format or OUTPUT_FORMAT,
+                    response_id=response.id or None,
                 )
             ],
             usage=response.usage or Usage(),
@@ -221,7 +210,8 @@ class ResponsesBackend:
 
 
 class ImagesBackend:
-    """Generates through ``POST /images/generations``; ``n`` per call up to the model's limit."""
+    """Generates through ``POST /images/generations``; ``n`` per call up to the model's limit.
+    Edits go to ``POST /images/edits`` (:func:`bot.openai.edits.images_edit`)."""
 
     def __init__(self, client: OpenAIClient, *, caps: ModelCapabilities, moderation: str = "auto"):
         self._client = client
@@ -247,25 +237,49 @@ class ImagesBackend:
             body["response_format"] = "b64_json"
         return body
 
-    async def generate(
-        self, request: ImageRequest, *, user: str, on_answer: OnAnswer | None = None
-    ) -> Generation:
-        """Split ``request.n`` over as few calls as the model allows; see :class:`ImageBackend`."""
+    @property
+    def caps(self) -> ModelCapabilities:
+        """The image model's capabilities."""
+        return self._caps
+
+    @property
+    def client(self) -> OpenAIClient:
+        """The OpenAI client."""
+        return self._client
+
+    def counts(self, n: int) -> list[int]:
+        """``n`` images split over as few calls as the model allows."""
         per_call = self._caps.max_n_per_request
-        counts = [min(per_call, request.n - i) for i in range(0, request.n, per_call)]
+        return [min(per_call, n - i) for i in range(0, n, per_call)]
+
+    async def generate(
+        self,
+        request: ImageRequest,
+        *,
+        user: str,
+        on_answer: OnAnswer | None = None,
+        inputs: EditInputs | None = None,
+    ) -> Generation:
+        """Split ``request.n`` over as few calls as the model allows; see :class:`ImageBackend`.
+        With ``inputs``, :func:`bot.openai.edits.images_edit` does it."""
+        if inputs is not None:
+            return await edits.images_edit(
+                self, request, user=user, on_answer=on_answer, inputs=inputs
+            )
 
         def call_for(n: int) -> Callable[[], Awaitable[Generation]]:
             async def one() -> Generation:
                 raw = await self._client.post(
                     "images/generations", self.body(request, n, user=user), on_answer=on_answer
                 )
-                return await self._parse(raw, request.prompt)
+                return await self.parse(raw, request.prompt)
 
             return one
 
-        return await _gather_images([call_for(n) for n in counts])
+        return await gather_images([call_for(n) for n in self.counts(request.n)])
 
-    async def _parse(self, raw: bytes, prompt: str) -> Generation:
+    async def parse(self, raw: bytes, prompt: str) -> Generation:
+        """Read an ``ImagesResponse``: images (base64, or downloaded URLs) and usage."""
         try:
             response = await asyncio.to_thread(ImagesResponse.model_validate_json, raw)
         except ValidationError:

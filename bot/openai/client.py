@@ -38,6 +38,7 @@ MAX_ERROR_BODY_BYTES = 64_000
 
 MODERATION_CODES = frozenset({"moderation_blocked", "content_policy_violation"})
 MODERATION_TYPES = frozenset({"image_generation_user_error"})
+PREVIOUS_RESPONSE_NOT_FOUND = "previous_response_not_found"
 QUOTA_CODES = frozenset(
     {
         "insufficient_quota",
@@ -49,6 +50,8 @@ QUOTA_CODES = frozenset(
 )
 
 OnAnswer = Callable[[], Awaitable[None]]
+#: A multipart file: ``(field, (filename, bytes, content_type))``, as httpx's ``files=`` takes it.
+MultipartFile = tuple[str, tuple[str, bytes, str]]
 
 
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
@@ -96,6 +99,8 @@ def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) ->
     message = message[:500]
     if status == 400 and (code in MODERATION_CODES or kind in MODERATION_TYPES):
         return errors.ModerationBlockedError(message, **fields)
+    if status == 400 and code == PREVIOUS_RESPONSE_NOT_FOUND:
+        return errors.PreviousResponseNotFoundError(message, **fields)
     if status == 401:
         return errors.AuthenticationError(message, **fields)
     if status == 403:
@@ -126,7 +131,7 @@ def _is_retryable(exc: BaseException) -> bool:
 
 
 class OpenAIClient:
-    """POSTs JSON to the OpenAI API and returns the raw body of a 2xx answer.
+    """POSTs JSON or multipart forms to the OpenAI API and returns the raw body of a 2xx answer.
 
     ``timeout_s`` bounds one request (read and write), ``connect_timeout_s`` opening the
     connection; ``max_retries`` extra attempts are made for retryable failures (``sleep`` waits
@@ -176,13 +181,51 @@ class OpenAIClient:
         return backoff(state)
 
     async def post(
-        self, path: str, body: dict[str, Any], *, on_answer: OnAnswer | None = None
+        self,
+        path: str,
+        body: dict[str, Any] | bytes,
+        *,
+        on_answer: OnAnswer | None = None,
+        labels: tuple[str, str] | None = None,
     ) -> bytes:
         """POST ``body`` as JSON to ``{base_url}/{path}``, with retries; return the 2xx body.
 
+        ``body`` is a dict, or JSON already encoded (bytes), so that one large body (input images
+        as data URLs) can be shared by concurrent calls without being encoded again; ``labels``
+        (image model, quality) then name it in the metrics (read from a dict body otherwise).
         ``on_answer`` is awaited once a 2xx answer's headers have arrived and before its body is
         read, so a caller can bound how many large bodies are in memory at once.
         """
+        if isinstance(body, bytes):
+            request = {"content": body, "headers": {"Content-Type": "application/json"}}
+            labels = labels or ("", "")
+        else:
+            request = {"json": body}
+            labels = labels or call_labels(body)
+        return await self._with_retries(path, request, labels, on_answer)
+
+    async def post_multipart(
+        self,
+        path: str,
+        fields: dict[str, str],
+        files: list[MultipartFile],
+        *,
+        on_answer: OnAnswer | None = None,
+    ) -> bytes:
+        """POST a ``multipart/form-data`` body (``fields`` as text parts, ``files`` as file parts,
+        e.g. ``("image[]", ("logo.png", data, "image/png"))``) to ``{base_url}/{path}``, with the
+        same retries, error mapping and ``on_answer`` as :meth:`post`. The bytes are never logged.
+        """
+        request = {"data": fields, "files": files}
+        return await self._with_retries(path, request, call_labels(fields), on_answer)
+
+    async def _with_retries(
+        self,
+        path: str,
+        request: dict[str, Any],
+        labels: tuple[str, str],
+        on_answer: OnAnswer | None,
+    ) -> bytes:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_retries + 1),
             wait=self._wait,
@@ -193,7 +236,7 @@ class OpenAIClient:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._post_once(path, body, on_answer)
+                return await self._post_once(path, request, labels, on_answer)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     @staticmethod
@@ -207,16 +250,24 @@ class OpenAIClient:
         )
 
     async def _post_once(
-        self, path: str, body: dict[str, Any], on_answer: OnAnswer | None
+        self,
+        path: str,
+        request: dict[str, Any],
+        labels: tuple[str, str],
+        on_answer: OnAnswer | None,
     ) -> bytes:
         url = f"{self._base_url}/{path.lstrip('/')}"
-        headers = {"Authorization": f"Bearer {self._api_key.get_secret_value()}"}
+        headers = {
+            **request.get("headers", {}),
+            "Authorization": f"Bearer {self._api_key.get_secret_value()}",
+        }
+        body = {k: v for k, v in request.items() if k != "headers"}
         started = time.monotonic()
         answered = False
         try:
-            async with self._http.stream("POST", url, json=body, headers=headers) as response:
+            async with self._http.stream("POST", url, headers=headers, **body) as response:
                 answered = True
-                self._observe(body, started)
+                self._observe(labels, started)
                 if response.status_code >= 400:
                     content = await response.aread()
                     error = error_from_response(response.status_code, content, response.headers)
@@ -230,21 +281,22 @@ class OpenAIClient:
                 return b"".join([chunk async for chunk in response.aiter_bytes()])
         except httpx.TimeoutException as exc:
             if not answered:
-                self._observe(body, started)
+                self._observe(labels, started)
             raise errors.APITimeoutError(
                 f"OpenAI request timed out ({type(exc).__name__})"
             ) from None
         except httpx.TransportError as exc:
             if not answered:
-                self._observe(body, started)
+                self._observe(labels, started)
             raise errors.APIConnectionError(
                 f"could not reach OpenAI ({type(exc).__name__})"
             ) from None
 
-    def _observe(self, body: dict[str, Any], started: float) -> None:
-        """Record one call's time to its answer's headers (or to its failure)."""
+    def _observe(self, labels: tuple[str, str], started: float) -> None:
+        """Record one call's time to its answer's headers (or to its failure); ``labels`` are
+        the image model and quality."""
         if self._metrics is not None:
-            model, quality = call_labels(body)
+            model, quality = labels
             elapsed = time.monotonic() - started
             self._metrics.openai_seconds.labels(model, quality).observe(elapsed)
 

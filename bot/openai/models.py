@@ -32,12 +32,38 @@ class ErrorEnvelope(_Lenient):
     error: ErrorBody
 
 
+class InputTokensDetails(_Lenient):
+    """Where the input tokens came from: ``image_tokens`` / ``text_tokens`` (Images API,
+    ``ImageGenInputUsageDetails``) and ``cached_tokens`` (Responses API, ``ResponseUsage``)."""
+
+    image_tokens: int = 0
+    text_tokens: int = 0
+    cached_tokens: int = 0
+
+
 class Usage(_Lenient):
-    """Token usage; both APIs report ``input_tokens`` and ``output_tokens``."""
+    """Token usage; both APIs report ``input_tokens`` and ``output_tokens``. Input images are
+    counted in ``input_tokens`` (the Images API also breaks them out in
+    ``input_tokens_details.image_tokens``); a continued response bills its earlier turns again
+    as input."""
 
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
+    input_tokens_details: InputTokensDetails = InputTokensDetails()
+
+    def __add__(self, other: Usage) -> Usage:
+        a, b = self.input_tokens_details, other.input_tokens_details
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+            input_tokens_details=InputTokensDetails(
+                image_tokens=a.image_tokens + b.image_tokens,
+                text_tokens=a.text_tokens + b.text_tokens,
+                cached_tokens=a.cached_tokens + b.cached_tokens,
+            ),
+        )
 
 
 class ImageData(_Lenient):

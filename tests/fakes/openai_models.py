@@ -40,7 +40,7 @@ def model_object(model: str, shutdown_date: str | None) -> dict[str, Any]:
 
 def add_model_routes(fake: FakeOpenAI) -> None:
     """Register ``GET /v1/models/{model}`` on ``fake`` (model ids may contain ``/``)."""
-    from tests.fakes.openai_api import MODELS, OpenAIError
+    from tests.fakes.openai_rules import MODELS, OpenAIError
 
     async def retrieve(request: web.Request) -> web.Response:
         model = request.match_info["model"]

@@ -1,9 +1,9 @@
 """Extract the OpenAPI schemas the tests validate against into openai-image-schemas.json.
 
 Run from the repository root: ``python tests/specs/extract_openai.py ../shared/specs/openai-openapi.yaml``.
-It copies ``CreateImageRequest``, ``ImagesResponse``, ``CreateResponse``, ``Error``, ``Model``
-and everything they reference, unchanged, from OpenAI's OpenAPI document (MIT, Copyright (c)
-OpenAI).
+It copies ``CreateImageRequest``, ``CreateImageEditRequest``, ``EditImageBodyJsonParam``,
+``ImagesResponse``, ``CreateResponse``, ``ResponseUsage``, ``Error``, ``Model`` and everything
+they reference, unchanged, from OpenAI's OpenAPI document (MIT, Copyright (c) OpenAI).
 """
 
 from __future__ import annotations
@@ -14,7 +14,16 @@ from pathlib import Path
 
 import yaml
 
-ROOTS = ("CreateImageRequest", "ImagesResponse", "CreateResponse", "Error", "Model")
+ROOTS = (
+    "CreateImageRequest",
+    "CreateImageEditRequest",
+    "EditImageBodyJsonParam",
+    "ImagesResponse",
+    "CreateResponse",
+    "ResponseUsage",
+    "Error",
+    "Model",
+)
 OUT = Path(__file__).with_name("openai-image-schemas.json")
 
 
