@@ -72,7 +72,7 @@ def history_blocks(items: list[HistoryItem]) -> list[Block]:
             f"in {where(item)}",
             f"{plural(item.images, 'image')}, est. {usd(item.cost_usd)}",
         ]
-        if label := messages.SOURCE_LABELS.get(item.source):
+        if label := messages.history_source(item.source, item.parent_prompt):
             details.append(label)
         if status := status_text(item.status):
             details.append(status)

@@ -397,11 +397,18 @@ def _with_prompts(lead: str, revised_prompts: list[str]) -> str:
     return f"{lead}\nRevised prompts:\n{lines}"
 
 
-SOURCE_LABELS = {
-    "edit": ":pencil2: edit of an earlier image",
-    "variation": ":art: variations of an earlier image",
-    "dm": ":speech_balloon: from a DM",
-}
+def history_source(source: str, parent_prompt: str | None = None) -> str:
+    """The Home tab's note for an edit, variations or a DM request (empty for the others),
+    naming the image it started from by that request's prompt when known."""
+    earlier = "an earlier image"
+    if parent_prompt:
+        shown = parent_prompt if len(parent_prompt) <= 60 else parent_prompt[:59] + "…"
+        earlier = f"“{escape_mrkdwn(shown)}”"
+    return {
+        "edit": f":pencil2: edit of {earlier}",
+        "variation": f":art: variations of {earlier}",
+        "dm": ":speech_balloon: from a DM",
+    }.get(source, "")
 
 
 def source_counts(by_source: dict[str, int]) -> str:

@@ -44,13 +44,17 @@ class ShortcutMessage(_Payload):
     files: list[dict[str, Any]] = Field(default_factory=list)
 
     def image_file_ids(self, limit: int) -> list[str]:
-        """The ids of the message's image files (``image/*``), at most ``limit``."""
+        """The ids of the message's image files (``image/*``, or Slack Connect files whose type
+        only ``files.info`` tells: ``file_access: check_file_info``), at most ``limit``."""
         ids = [
             str(f["id"])
             for f in self.files
             if isinstance(f, dict)
             and f.get("id")
-            and str(f.get("mimetype") or "").startswith("image/")
+            and (
+                str(f.get("mimetype") or "").startswith("image/")
+                or f.get("file_access") == "check_file_info"
+            )
         ]
         return ids[:limit]
 

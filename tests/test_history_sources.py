@@ -32,11 +32,11 @@ def test_usage_counts_edits_variations_and_dms() -> None:
 
 def test_the_home_tab_labels_edits_and_dms() -> None:
     items = [
-        HistoryItem("j2", "make it green", "C1", "1.2", NOW, "ok", 1, 0.04, "edit", "j1"),
+        HistoryItem("j2", "make it green", "C1", "1.2", NOW, "ok", 1, 0.04, "edit", "j1", "a kite"),
         HistoryItem("j3", "a fox", "D1", None, NOW, "ok", 1, 0.04, "dm"),
         HistoryItem("j1", "a kite", "C1", None, NOW, "ok", 1, 0.04, "command"),
     ]
-    rendered = [json.dumps(block.to_dict()) for block in history_blocks(items)]
-    assert "edit of an earlier image" in rendered[1]
+    rendered = [json.dumps(block.to_dict(), ensure_ascii=False) for block in history_blocks(items)]
+    assert "edit of “a kite”" in rendered[1]
     assert "from a DM" in rendered[3]
     assert "earlier image" not in rendered[5] and "DM" not in rendered[5]

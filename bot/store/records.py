@@ -73,6 +73,7 @@ class HistoryItem:
     cost_usd: float
     source: str
     parent_id: str | None = None  # issue #8: the job an edit or variation started from
+    parent_prompt: str | None = None  # and the prompt that job's person wrote
 
 
 @dataclass(frozen=True)

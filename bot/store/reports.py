@@ -90,10 +90,12 @@ class Reports:
     async def recent(self, team_id: str, user_id: str, limit: int = 10) -> list[HistoryItem]:
         """``user_id``'s last ``limit`` requests in ``team_id``, newest first (refused ones
         left out)."""
+        parent = G.alias("parent")
         async with self._reader.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(G)
+                    select(G, parent.c.user_prompt.label("parent_prompt"))
+                    .select_from(G.outerjoin(parent, parent.c.id == G.c.parent_id))
                     .where(G.c.team_id == team_id, G.c.user_id == user_id, G.c.status != REFUSED)
                     .order_by(G.c.queued_at.desc(), G.c.id.desc())
                     .limit(limit)
@@ -111,6 +113,7 @@ class Reports:
                 cost_usd=micro_to_usd(row.cost_micro),
                 source=row.source,
                 parent_id=row.parent_id,
+                parent_prompt=row.parent_prompt,
             )
             for row in rows
         ]
