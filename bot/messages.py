@@ -592,7 +592,6 @@ SETTINGS_ADMINS_ONLY = (
     ":lock: Only this workspace's admins and owners (or Imagine's operators) can change "
     "Imagine's settings."
 )
-SETTINGS_SAVED_NOTHING = "Nothing changed."
 CHANNEL_LIST_SHOWN = 10
 
 

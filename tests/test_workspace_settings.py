@@ -237,3 +237,27 @@ async def test_changes_are_recorded_and_shown_on_the_home_tab(start_imagine) -> 
         assert "changed the brand guide to “Teal &lt;b&gt;”" in lines[0]
         assert "set images per user per day from no limit to 20 images" in lines[1]
         assert lines[0].startswith("<!date^")
+
+
+async def test_an_org_wide_install_is_set_up_by_org_admins_for_every_workspace(
+    start_imagine,
+) -> None:
+    async with start_imagine() as imagine:
+        imagine.slack.users.add("UORG", team_id="T5", enterprise={"is_owner": True})
+        imagine.slack.users.add("UWS", team_id="T5", is_admin=True, enterprise={})
+        values = settings_values(limit="0")
+        refused = await submit_settings(imagine, values, team="T5", user="UWS", enterprise="E1")
+        assert "Only this workspace's admins" in refused.body["errors"]["brand_guide"]
+
+        saved = await submit_settings(imagine, values, team="T5", user="UORG", enterprise="E1")
+        assert saved.body is None
+        stored = imagine.services.store.workspace_settings
+        assert await stored.overrides(["enterprise:E1", "team:T5"]) == [
+            {"user_daily_image_limit": 0},  # only what changed
+            {},
+        ]
+        for team in ("T5", "T6"):  # every workspace of the organisation
+            ack = await command(imagine, "a fox", team=team, user="U9", enterprise="E1")
+            assert "You've used 0 of your 0 images for today" in ack.body["text"]
+        ack = await command(imagine, "a fox", team="T7", user="U9")  # not in the organisation
+        assert "Generating" in ack.body["text"]

@@ -39,10 +39,16 @@ FORM = "application/x-www-form-urlencoded"
 
 
 async def command(
-    imagine: Imagine, text: str, *, team: str = "T1", user: str = "U1", channel: str = "C1"
+    imagine: Imagine,
+    text: str,
+    *,
+    team: str = "T1",
+    user: str = "U1",
+    channel: str = "C1",
+    enterprise: str | None = None,
 ) -> Answer:
     """``/imagine text`` from ``user`` in ``team``'s ``channel`` (platform.md, "Slash command
-    payload")."""
+    payload"); with ``enterprise``, from an Enterprise Grid org-wide install."""
     body = {
         "token": "deprecated-verification-token",
         "team_id": team,
@@ -54,10 +60,13 @@ async def command(
         "command": "/imagine",
         "text": text,
         "api_app_id": "A1",
-        "is_enterprise_install": "false",
+        "is_enterprise_install": "true" if enterprise else "false",
         "response_url": imagine.slack.new_response_url(),
         "trigger_id": "13345224609.738474920.8088930838d88f008e0",
     }
+    if enterprise:
+        body["enterprise_id"] = enterprise
+        body["enterprise_name"] = "Acme Org"
     return await imagine.post(urlencode(body), FORM)
 
 
@@ -146,9 +155,15 @@ def settings_values(
 
 
 async def submit_settings(
-    imagine: Imagine, values: dict[str, Any], *, team: str = "T1", user: str = "U1"
+    imagine: Imagine,
+    values: dict[str, Any],
+    *,
+    team: str = "T1",
+    user: str = "U1",
+    enterprise: str | None = None,
 ) -> Answer:
-    """Submit the Settings modal with ``values`` (see :func:`settings_values`)."""
+    """Submit the Settings modal with ``values`` (see :func:`settings_values`); with
+    ``enterprise``, from an Enterprise Grid org-wide install."""
     payload = {
         "type": "view_submission",
         "team": {"id": team, "domain": team.lower()},
@@ -156,8 +171,8 @@ async def submit_settings(
         "api_app_id": "A1",
         "token": "x",
         "trigger_id": "1.2.3",
-        "enterprise": None,
-        "is_enterprise_install": False,
+        "enterprise": {"id": enterprise, "name": "Acme Org"} if enterprise else None,
+        "is_enterprise_install": bool(enterprise),
         "view": {
             "id": "VSETTINGS",
             "team_id": team,
