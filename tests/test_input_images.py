@@ -150,3 +150,24 @@ async def test_an_image_attached_in_a_results_thread_is_used_with_the_result(
         assert "previous_response_id" not in bodies[1]
         edited = results(imagine)[1]
         assert edited.thread_ts == result.ts and "edited image #1" in edited.text
+
+
+async def test_with_the_images_api_an_edit_sends_the_result_to_images_edits(
+    start_imagine, openai_mock
+) -> None:
+    answer = {
+        "created": 1_700_000_000,
+        "data": [{"b64_json": base64.b64encode(make_png(8, 8)).decode()}],
+        "output_format": "png",
+    }
+    openai_mock.post("/images/generations").mock(return_value=httpx.Response(200, json=answer))
+    edits = openai_mock.post("/images/edits").mock(return_value=httpx.Response(200, json=answer))
+    async with start_imagine(image_api="images") as imagine:
+        result = await first_result(imagine)
+        await mention(imagine, "make the kite green", result.ts, "1700001600.000100")
+        await imagine.slack.wait_for(lambda: len(results(imagine)) == 2)
+        sent = edits.calls[0].request
+        uploaded = imagine.slack.uploads[result.files[0]["id"]].data
+        assert uploaded is not None and sent.headers["content-type"].startswith("multipart/")
+        assert uploaded in sent.content and b"make the kite green" in sent.content
+        assert results(imagine)[1].thread_ts == result.ts
