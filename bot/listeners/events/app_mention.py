@@ -18,7 +18,13 @@ from bot.command import parse_command_text
 from bot.delivery import notify
 from bot.errors import UserInputError
 from bot.jobs import Destination, Job
-from bot.listeners.common import channel_refusal, enqueue, services_of, settings_of
+from bot.listeners.common import (
+    ack_blocks,
+    channel_refusal,
+    enqueue,
+    services_of,
+    settings_of,
+)
 from bot.payloads import AppMention
 from bot.request import build_request
 
@@ -68,8 +74,7 @@ async def app_mention(
     except UserInputError as exc:
         await notify(client, destination, exc.text)
         return
-    position, text = await enqueue(
-        services, Job(request=request, destination=destination, source="mention"), settings
-    )
-    if position != 0:
-        await notify(client, destination, text)
+    job = Job(request=request, destination=destination, source="mention")
+    position, text = await enqueue(services, job, settings)
+    if position != 0:  # it started: the hourglass reaction says so
+        await notify(client, destination, text, ack_blocks(job, position, text))
