@@ -238,6 +238,10 @@ class Progress:
                 return
             await self._react("reactions_add", self.WORKING)
 
+    async def stop(self) -> None:
+        """Take the hourglass away (the request was cancelled)."""
+        await self._react("reactions_remove", self.WORKING)
+
     async def finish(self, ok: bool) -> None:
         """Replace the hourglass by a check mark (``ok``) or a warning."""
         await self._react("reactions_remove", self.WORKING)

@@ -6,7 +6,8 @@
   code in one place (:func:`bot.openai.client.error_from_response`), after the table in
   ``shared/docs/platform.md`` ("Errors").
 - :class:`DeliveryError` and subclasses: Slack refused to take the images.
-- :class:`QueueFullError`, :class:`ShuttingDownError`: the app cannot take more work now.
+- :class:`QueueFullError`, :class:`ShuttingDownError`: the app cannot take more work now;
+  :class:`CapacityWaitError`: OpenAI had no capacity for a job within MAX_WAIT_S.
 
 The text shown to users lives in :mod:`bot.messages`, not here.
 """
@@ -183,3 +184,12 @@ class QueueFullError(ImagineError):
 
 class ShuttingDownError(ImagineError):
     """The app is stopping and takes no new work."""
+
+
+class CapacityWaitError(ImagineError):
+    """A job waited ``max_wait_s`` seconds in all for OpenAI capacity (MAX_WAIT_S) and was given
+    up before its call was sent (:mod:`bot.openai.pacing`)."""
+
+    def __init__(self, max_wait_s: float) -> None:
+        self.max_wait_s = max_wait_s
+        super().__init__(f"waited {max_wait_s:g}s for OpenAI capacity")

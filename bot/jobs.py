@@ -1,10 +1,12 @@
 """Jobs and the bounded queue that runs them after the ack.
 
 A :class:`Job` is a validated :class:`bot.request.ImageRequest` plus the :class:`Destination` its
-images go to. :class:`JobQueue` runs at most ``max_running`` jobs as asyncio tasks and keeps up to
-``max_waiting`` more in FIFO order; beyond that :meth:`JobQueue.submit` refuses, so nothing is
-dropped silently. Slack needs an ack within 3 s (platform.md), so listeners ack first and the
-generation runs here.
+images go to. :class:`JobQueue` runs at most ``max_running`` jobs as asyncio tasks, at most
+``max_per_user`` of them for one user, and keeps up to ``max_waiting`` more waiting, served
+round-robin across users (FIFO within one user's requests), so one person's twenty requests do
+not delay another person's one. Beyond ``max_waiting`` :meth:`JobQueue.submit` refuses, so
+nothing is dropped silently. A waiting or running job can be cancelled. Slack needs an ack
+within 3 s (platform.md), so listeners ack first and the generation runs here.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -57,6 +59,17 @@ class Destination:
     source_ts: str | None = None
 
 
+@dataclass(eq=False)
+class JobControl:
+    """A job's mutable state shared by the queue and the pipeline: ``cancelled`` by its owner,
+    ``delivering`` once its images are being uploaded (too late to cancel), ``resumed`` when
+    it was picked up again after a restart."""
+
+    cancelled: bool = False
+    delivering: bool = False
+    resumed: bool = False
+
+
 @dataclass(frozen=True)
 class Job:
     """One request to generate and deliver images; ``id`` is a short random hex string.
@@ -77,12 +90,23 @@ class Job:
     parent_id: str | None = None
     parent_image: int | None = None
     image_named: bool = False
+    control: JobControl = field(default_factory=JobControl, compare=False, repr=False)
+
+    @property
+    def owner(self) -> tuple[str, str]:
+        """``(team_id, user_id)`` of the person who asked: the unit of fairness."""
+        return self.destination.team_id, self.destination.user_id
+
+
+CancelResult = Literal["waiting", "running", "delivering"]
 
 
 class JobQueue:
-    """Runs ``run(job)`` for submitted jobs, at most ``max_running`` at once, with up to
-    ``max_waiting`` jobs waiting in line.
+    """Runs ``run(job)`` for submitted jobs: at most ``max_running`` at once and at most
+    ``max_per_user`` per user (MAX_JOBS_PER_USER), with up to ``max_waiting`` jobs waiting.
 
+    Waiting jobs start round-robin across users: each user with waiting jobs has a turn, in the
+    order they first waited; a user at their cap is passed over without losing their place.
     ``run`` must handle its own failures (tell the user, log); an exception escaping it is a bug
     and is logged with its traceback.
     """
@@ -93,12 +117,18 @@ class JobQueue:
         *,
         max_running: int,
         max_waiting: int,
+        max_per_user: int = 2,
     ) -> None:
         self._run = run
         self._max_running = max_running
         self._max_waiting = max_waiting
-        self._waiting: deque[Job] = deque()
+        self._max_per_user = max_per_user
+        self._lines: dict[tuple[str, str], deque[Job]] = {}
+        self._turns: deque[tuple[str, str]] = deque()
+        self._waiting_count = 0
+        self._running_by_user: Counter[tuple[str, str]] = Counter()
         self._tasks: dict[asyncio.Task[None], Job] = {}
+        self._task_of: dict[str, asyncio.Task[None]] = {}
         self._accepting = True
 
     @property
@@ -114,7 +144,11 @@ class JobQueue:
     @property
     def waiting(self) -> int:
         """Jobs waiting for a slot."""
-        return len(self._waiting)
+        return self._waiting_count
+
+    def running_for(self, owner: tuple[str, str]) -> int:
+        """Jobs of ``owner`` (team id, user id) running now."""
+        return self._running_by_user[owner]
 
     def submit(self, job: Job) -> int:
         """Start ``job`` or put it in line. Returns 0 when it started, else its place in line
@@ -122,17 +156,94 @@ class JobQueue:
         :class:`QueueFullError` when the line is full."""
         if not self._accepting:
             raise ShuttingDownError()
-        if len(self._tasks) < self._max_running:
+        owner = job.owner
+        if (
+            len(self._tasks) < self._max_running
+            and self._running_by_user[owner] < self._max_per_user
+            and not self._lines.get(owner)
+        ):
             self._start(job)
             return 0
-        if len(self._waiting) >= self._max_waiting:
+        if self._waiting_count >= self._max_waiting:
             raise QueueFullError(self._max_waiting)
-        self._waiting.append(job)
-        return len(self._waiting)
+        line = self._lines.get(owner)
+        if line is None:
+            line = self._lines[owner] = deque()
+            self._turns.append(owner)
+        line.append(job)
+        self._waiting_count += 1
+        return self.place(job.id) or 1
+
+    def get(self, job_id: str) -> Job | None:
+        """The waiting or running job with ``job_id``, if any."""
+        task = self._task_of.get(job_id)
+        if task is not None:
+            return self._tasks.get(task)
+        for line in self._lines.values():
+            for job in line:
+                if job.id == job_id:
+                    return job
+        return None
+
+    def place(self, job_id: str) -> int | None:
+        """The waiting job's place in line (1 = next), in the order the queue will start
+        waiting jobs: round ``r`` takes each user's ``r``-th job, users in turn order.
+        ``None`` when the job is not waiting."""
+        for index, owner in enumerate(self._turns):
+            line = self._lines[owner]
+            for depth, job in enumerate(line):
+                if job.id != job_id:
+                    continue
+                ahead = depth
+                for other_index, other in enumerate(self._turns):
+                    if other == owner:
+                        continue
+                    count = len(self._lines[other])
+                    ahead += min(count, depth) + (1 if other_index < index and count > depth else 0)
+                return ahead + 1
+        return None
+
+    def order(self) -> list[Job]:
+        """The waiting jobs in the order they will start (see :meth:`place`)."""
+        lines = [list(self._lines[owner]) for owner in self._turns]
+        ordered: list[Job] = []
+        depth = 0
+        while True:
+            row = [line[depth] for line in lines if depth < len(line)]
+            if not row:
+                return ordered
+            ordered += row
+            depth += 1
+
+    def cancel(self, job_id: str) -> CancelResult | None:
+        """Cancel the job with ``job_id``: a waiting job leaves the line (``"waiting"``); a
+        running one is cancelled and uploads nothing (``"running"``); one whose images are
+        being posted cannot be (``"delivering"``). ``None`` when no such job is here."""
+        task = self._task_of.get(job_id)
+        if task is not None:
+            job = self._tasks[task]
+            if job.control.delivering:
+                return "delivering"
+            job.control.cancelled = True
+            task.cancel()
+            return "running"
+        for owner, line in self._lines.items():
+            for job in line:
+                if job.id == job_id:
+                    line.remove(job)
+                    self._waiting_count -= 1
+                    if not line:
+                        del self._lines[owner]
+                        self._turns.remove(owner)
+                    job.control.cancelled = True
+                    return "waiting"
+        return None
 
     def _start(self, job: Job) -> None:
         task = asyncio.create_task(self._guarded(job), name=f"imagine-job-{job.id}")
         self._tasks[task] = job
+        self._task_of[job.id] = task
+        self._running_by_user[job.owner] += 1
         task.add_done_callback(self._finished)
 
     async def _guarded(self, job: Job) -> None:
@@ -144,19 +255,44 @@ class JobQueue:
             log.exception("job %s crashed", job.id)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.pop(task, None)
-        while self._waiting and len(self._tasks) < self._max_running and self._accepting:
-            self._start(self._waiting.popleft())
+        job = self._tasks.pop(task, None)
+        if job is not None:
+            self._task_of.pop(job.id, None)
+            self._running_by_user[job.owner] -= 1
+            if self._running_by_user[job.owner] <= 0:
+                del self._running_by_user[job.owner]
+        self._fill()
+
+    def _fill(self) -> None:
+        """Start waiting jobs while there are free slots: the first user in turn order who is
+        under their cap goes, then moves to the back of the turns."""
+        while self._accepting and self._turns and len(self._tasks) < self._max_running:
+            owner = next(
+                (o for o in self._turns if self._running_by_user[o] < self._max_per_user), None
+            )
+            if owner is None:
+                return  # everyone waiting is at their cap
+            self._turns.remove(owner)
+            line = self._lines[owner]
+            job = line.popleft()
+            self._waiting_count -= 1
+            if line:
+                self._turns.append(owner)
+            else:
+                del self._lines[owner]
+            self._start(job)
 
     async def shutdown(self, grace_s: float) -> list[Job]:
         """Stop taking work, give running jobs ``grace_s`` seconds to finish, cancel the rest.
 
-        Returns the jobs that did not finish: those cancelled and those still waiting, so their
-        owners can be told.
+        Returns the jobs that did not finish: those still waiting (in the order they would
+        have started) and those cancelled, so their owners can be told or their work resumed.
         """
         self._accepting = False
-        unfinished = list(self._waiting)
-        self._waiting.clear()
+        unfinished = self.order()
+        self._lines.clear()
+        self._turns.clear()
+        self._waiting_count = 0
         if self._tasks:
             done, pending = await asyncio.wait(list(self._tasks), timeout=grace_s)
             for task in pending:

@@ -5,6 +5,7 @@ Texts are Slack mrkdwn. Functions take the data they show; none of them ever rec
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -249,6 +250,8 @@ def for_error(exc: BaseException) -> str:
         return ARCHIVED_CHANNEL if exc.error == "is_archived" else PRIVATE_CHANNEL
     if isinstance(exc, errors.DeliveryError):
         return UPLOAD_FAILED.format(error=exc.error)
+    if isinstance(exc, errors.CapacityWaitError):
+        return capacity_wait_expired(exc.max_wait_s)
     return UNEXPECTED
 
 
@@ -395,6 +398,72 @@ def _with_prompts(lead: str, revised_prompts: list[str]) -> str:
         return f"{lead}\nRevised prompt: {escape_mrkdwn(unique[0])}"
     lines = "\n".join(f"{i}. {escape_mrkdwn(p)}" for i, p in enumerate(revised_prompts, 1))
     return f"{lead}\nRevised prompts:\n{lines}"
+# --- Waiting for OpenAI, cancel and resume (issue #10) -------------------------------------------
+
+WAITING_PREFIX = ":hourglass: Waiting for OpenAI capacity"
+CANCEL_LABEL = "Cancel"
+
+
+def _about(seconds: float) -> str:
+    if seconds < 60:
+        return "in less than a minute"
+    minutes = math.ceil(seconds / 60)
+    return f"in about {plural(minutes, 'minute')}"
+
+
+def waiting_for_capacity(seconds: float) -> str:
+    """Told once when a request waits for OpenAI's rate limit; ``seconds`` is the estimate."""
+    return (
+        f"{WAITING_PREFIX}: OpenAI limits how many images this workspace can make per minute, "
+        f"and others asked first. Your request starts {_about(seconds)}."
+    )
+
+
+def capacity_wait_expired(max_wait_s: float) -> str:
+    """Shown when a request waited MAX_WAIT_S for OpenAI capacity and was given up."""
+    minutes = max_wait_s / 60
+    span = plural(round(minutes), "minute") if minutes >= 1 else plural(int(max_wait_s), "second")
+    return (
+        f":warning: OpenAI had no capacity for your request for {span}, so I gave it up. "
+        "Please try again later."
+    )
+
+
+def waiting_own_jobs(n: int, position: int, running: int) -> str:
+    """The ack when the user already has ``running`` requests generating (MAX_JOBS_PER_USER)."""
+    return (
+        f":hourglass_flowing_sand: You're number {position:,} in line: you already have "
+        f"{plural(running, 'request')} generating, and this one ({plural(n, 'image')}) starts "
+        "when one of them is done."
+    )
+
+
+CANCELLED = ":no_entry_sign: Cancelled. Nothing was posted."
+CANCEL_TOO_LATE = "Your images are already being posted, so this request can't be cancelled."
+CANCEL_GONE = "This request has already finished."
+
+
+def cancel_not_yours(owner_id: str) -> str:
+    """Shown to someone who presses another person's Cancel button."""
+    return f"Only <@{owner_id}> can cancel this request."
+
+
+def cancelled_notice(user_prompt: str) -> str:
+    """Replaces the ack of a cancelled request."""
+    return f":no_entry_sign: Cancelled “{_short_prompt(user_prompt)}”. Nothing was posted."
+
+
+def resumed_notice(user_prompt: str) -> str:
+    """Told to the owner of a request that resumed by itself after a restart."""
+    return (
+        f":arrows_counterclockwise: Imagine restarted; your request “{_short_prompt(user_prompt)}” "
+        "was resumed after a restart and is on its way."
+    )
+
+
+def _short_prompt(user_prompt: str) -> str:
+    shown = user_prompt if len(user_prompt) <= 200 else user_prompt[:199] + "…"
+    return escape_mrkdwn(shown)
 
 
 def history_source(source: str, parent_prompt: str | None = None) -> str:
@@ -548,8 +617,7 @@ def input_too_big(name: str, size: int | None, limit: int) -> str:
     """Shown for a file over MAX_INPUT_IMAGE_BYTES (``size`` ``None``: found while downloading)."""
     what = f"is {_size(size)}" if size is not None else f"is larger than {_size(limit)}"
     return (
-        f"{escape_mrkdwn(name)} {what}; images can be at most {_size(limit)}. "
-        "Attach a smaller one."
+        f"{escape_mrkdwn(name)} {what}; images can be at most {_size(limit)}. Attach a smaller one."
     )
 
 

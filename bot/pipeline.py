@@ -11,10 +11,12 @@ from typing import Protocol
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import errors, messages
+from bot.cancel import cancel_blocks
 from bot.delivery import Progress, notify, post_regenerate_button, upload_images
 from bot.jobs import Job
 from bot.metrics import Metrics
 from bot.openai.backends import Generation, ImageBackend, user_hash
+from bot.openai.pacing import JobClock, Pacer, Ticket, current_ticket
 from bot.regenerate import RegenerateEntry, RegenerateStore
 from bot.result_actions import per_image_elements
 from bot.store.pricing import PriceTable, micro_to_usd
@@ -74,10 +76,12 @@ class PayloadLease:
 
 class Pipeline:
     """Runs jobs end to end. ``payload_slots`` bounds the jobs holding image bytes at once;
-    ``job_timeout_s`` is each job's overall deadline (retries included); ``recorder``, when set,
-    is told each job's start, result and end; ``metrics``, when set, counts each job's outcome,
-    times it, and adds its estimated cost (``prices``) to the spend; ``threads``, when set,
-    records each delivered result as a turn of its thread's conversation."""
+    ``job_timeout_s`` is each job's overall deadline (retries included), counted from its first
+    call admitted by ``pacer`` (at once without a pacer) and paused while it waits for OpenAI
+    capacity, at most ``max_wait_s`` in all; ``recorder``, when set, is told each job's start,
+    result and end; ``metrics``, when set, counts each job's outcome, times it, and adds its
+    estimated cost (``prices``) to the spend; ``threads``, when set, records each delivered
+    result as a turn of its thread's conversation."""
 
     def __init__(
         self,
@@ -92,9 +96,13 @@ class Pipeline:
         threads: Threads | None = None,
         metrics: Metrics | None = None,
         prices: PriceTable | None = None,
+        pacer: Pacer | None = None,
+        max_wait_s: float = 900.0,
     ) -> None:
         self._metrics = metrics
         self._prices = prices or PriceTable.default()
+        self._pacer = pacer
+        self._max_wait_s = max_wait_s
         self._slack = slack
         self._backend = backend
         self._regenerate = regenerate
@@ -105,8 +113,9 @@ class Pipeline:
         self._threads = threads
 
     async def run(self, job: Job) -> None:
-        """Generate and deliver ``job``. Every failure ends in a message to the requester;
-        cancellation (shutdown) propagates, and the server tells the owner."""
+        """Generate and deliver ``job``. Every failure ends in a message to the requester; a
+        job its owner cancelled ends ``cancelled`` without a word (the Cancel button answered);
+        cancellation at shutdown propagates, and the server tells the owner."""
         started = time.monotonic()
         progress = Progress(self._slack, job.destination)
         outcome, delivered = "failed", 0
@@ -128,12 +137,19 @@ class Pipeline:
             log.log(level, "job %s failed: %s", job.id, exc)
             await notify(self._slack, job.destination, messages.for_error(exc))
         except asyncio.CancelledError as exc:
-            outcome, error = "interrupted", exc
-            raise
+            if not job.control.cancelled:
+                outcome, error = "interrupted", exc
+                raise
+            outcome = "cancelled"
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # cancelled by its owner: this task ends normally
         finally:
             if self._threads is not None:
                 self._threads.settled(job)
-            if outcome != "interrupted":
+            if outcome == "cancelled":
+                await progress.stop()
+            elif outcome != "interrupted":
                 await progress.finish(ok=outcome in ("ok", "partial"))
             self._log(job, started, delivered, outcome)
             if self._metrics is not None:
@@ -150,14 +166,28 @@ class Pipeline:
         files' ids."""
         destination = job.destination
         lease = PayloadLease(self._payload_slots)
+
+        async def tell_wait(estimate_s: float) -> None:
+            text = messages.waiting_for_capacity(estimate_s)
+            await notify(self._slack, destination, text, cancel_blocks(text, job.id))
+
         try:
-            async with asyncio.timeout(self._job_timeout_s):
-                generation = await self._backend.generate(
-                    job.request,
-                    user=user_hash(destination.team_id, destination.user_id),
-                    on_answer=lease.acquire,
-                    inputs=job.inputs,
-                )
+            async with asyncio.timeout(None) as deadline:
+                clock = JobClock(deadline, self._job_timeout_s)
+                if self._pacer is None:
+                    clock.run()
+                ticket = Ticket(self._max_wait_s, notify=tell_wait, clock=clock)
+                token = current_ticket.set(ticket)
+                try:
+                    generation = await self._backend.generate(
+                        job.request,
+                        user=user_hash(destination.team_id, destination.user_id),
+                        on_answer=lease.acquire,
+                        inputs=job.inputs,
+                    )
+                finally:
+                    current_ticket.reset(token)
+                job.control.delivering = True
                 if self._threads is not None:
                     self._threads.uploading(job)
                 file_ids = await upload_images(

@@ -20,6 +20,7 @@ from bot.jobs import JobQueue
 from bot.metrics import Metrics
 from bot.openai import ImageBackend, ImagesBackend, OpenAIClient, ResponsesBackend
 from bot.openai.model_check import ModelNotice
+from bot.openai.pacing import Pacer
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.shares import ShareTracker
@@ -37,12 +38,12 @@ SLACK_CONNECTION_RETRIES = 2
 @dataclass
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
-    backend, the job queue, the store (history, quotas, Regenerate keys, conversations), the
-    conversation threads (issue #8), the recent event ids and the recent posts (``channel:ts``:
-    a mention in a channel the app is in arrives as ``app_mention`` and as ``message``), the
-    per-workspace settings (``workspaces``) and the admin check (``admins``), the app's
-    Prometheus metrics (``GET /metrics``), and the start-up model check's notices (shown to
-    admins on the Home tab).
+    backend, the pacer that admits OpenAI image calls, the job queue, the store (history,
+    quotas, Regenerate keys, conversations), the conversation threads (issue #8), the recent
+    event ids and the recent posts (``channel:ts``: a mention in a channel the app is in arrives
+    as ``app_mention`` and as ``message``), the per-workspace settings (``workspaces``) and the
+    admin check (``admins``), the app's Prometheus metrics (``GET /metrics``), and the start-up
+    model check's notices (shown to admins on the Home tab).
 
     ``settings`` are the environment's; a request's own are :meth:`settings_for` its
     workspace."""
@@ -52,6 +53,7 @@ class Services:
     openai: OpenAIClient
     backend: ImageBackend
     pipeline: Pipeline
+    pacer: Pacer
     jobs: JobQueue
     store: Store
     recent_events: RecentIds
@@ -129,6 +131,7 @@ def build_services(
     loop (the job queue creates asyncio tasks)."""
     slack = slack or slack_client(settings)
     metrics = Metrics()
+    pacer = Pacer(images_per_minute=settings.openai_images_per_minute)
     openai = OpenAIClient(
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
@@ -138,6 +141,7 @@ def build_services(
         max_backoff_s=settings.openai_max_backoff_s,
         max_download_bytes=settings.max_image_download_bytes,
         http=http,
+        pacer=pacer,
         metrics=metrics,
     )
     caps = capabilities_for(settings.image_model)
@@ -162,19 +166,24 @@ def build_services(
         threads=threads,
         metrics=metrics,
         prices=PriceTable.from_json(settings.prices_json),
+        pacer=pacer,
+        max_wait_s=settings.max_wait_s,
     )
     jobs = JobQueue(
         pipeline.run,
         max_running=settings.max_concurrent_jobs,
         max_waiting=settings.max_queued_jobs,
+        max_per_user=settings.max_jobs_per_user,
     )
     metrics.watch_queue(lambda: jobs.running, lambda: jobs.waiting)
+    metrics.waiting_for_capacity.set_function(lambda: pacer.waiting_jobs)
     return Services(
         settings=settings,
         slack=slack,
         openai=openai,
         backend=backend,
         pipeline=pipeline,
+        pacer=pacer,
         jobs=jobs,
         store=store,
         recent_events=RecentIds(),

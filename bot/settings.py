@@ -116,6 +116,33 @@ class Settings(BaseSettings):
         default=25.0, ge=0, description="seconds running jobs get to finish on SIGTERM"
     )
 
+    # --- Pacing, fairness and resume (issue #10) ----------------------------------------------
+    openai_images_per_minute: int | None = Field(
+        default=None,
+        ge=1,
+        description="the organisation's known images-per-minute limit (OpenAI tier 1: 5, tier "
+        "2: 20, …); unset: learned from OpenAI's rate-limit headers",
+    )
+    max_wait_s: float = Field(
+        default=900.0,
+        gt=0,
+        description="longest a request waits in all for OpenAI capacity before it is given up",
+    )
+    max_jobs_per_user: int = Field(
+        default=2, ge=1, description="requests of one user generating at once"
+    )
+    resume_max_age_s: float = Field(
+        default=1800.0,
+        ge=0,
+        description="after a restart, requests accepted at most this many seconds ago resume "
+        "by themselves; older ones get the Regenerate notice",
+    )
+
+    @field_validator("openai_images_per_minute", mode="before")
+    @classmethod
+    def _blank_ipm_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     # --- Presets -----------------------------------------------------------------------------
     brand_guide: str = Field(
         default="", max_length=2000, description="brand guide text added to brand-asset prompts"

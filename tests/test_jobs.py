@@ -97,3 +97,88 @@ async def test_shutdown_cancels_jobs_past_the_grace_period() -> None:
     unfinished = await queue.shutdown(grace_s=0.05)
     assert [j.destination.user_id for j in unfinished] == ["U0"]
     assert gate.finished == [] and queue.running == 0
+
+
+# --- Fairness (issue #10) -------------------------------------------------------------------
+
+
+def user_job(user: str, tag: str) -> Job:
+    return Job(
+        request=ImageRequest(tag, tag, "general", 1, "auto", "auto", None),
+        destination=Destination("T1", "C1", user),
+        source="command",
+    )
+
+
+class Recorder:
+    """Jobs finish when their tag is released; records the order they started."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.gates: dict[str, asyncio.Event] = {}
+
+    async def run(self, job: Job) -> None:
+        tag = job.request.user_prompt
+        self.started.append(tag)
+        gate = self.gates.setdefault(tag, asyncio.Event())
+        await gate.wait()
+
+    async def finish(self, tag: str) -> None:
+        self.gates.setdefault(tag, asyncio.Event()).set()
+        for _ in range(10):
+            await asyncio.sleep(0)
+
+
+async def test_a_heavy_user_does_not_delay_the_others() -> None:
+    rec = Recorder()
+    queue = JobQueue(rec.run, max_running=3, max_waiting=50, max_per_user=2)
+    heavy = [queue.submit(user_job("UH", f"h{i}")) for i in range(6)]
+    others = [queue.submit(user_job(f"U{i}", f"o{i}")) for i in range(3)]
+    await asyncio.sleep(0)
+    # The heavy user's first two run (their cap), the first other user takes the third slot.
+    assert rec.started == ["h0", "h1", "o0"]
+    assert heavy == [0, 0, 1, 2, 3, 4]
+    # Places reflect the round-robin order: o1 and o2 come before the heavy user's fourth.
+    assert others == [0, 2, 3]
+    assert [j.request.user_prompt for j in queue.order()] == ["h2", "o1", "o2", "h3", "h4", "h5"]
+    await rec.finish("o0")  # a slot frees: the heavy user is at the cap, so o1 goes
+    assert rec.started[-1] == "o1"
+    await rec.finish("h0")  # the heavy user's own slot frees: their next one goes
+    assert rec.started[-1] == "h2"
+    await rec.finish("o1")
+    assert rec.started[-1] == "o2"
+    assert queue.place(queue.order()[0].id) == 1
+
+
+async def test_per_user_cap_holds_even_with_free_slots() -> None:
+    rec = Recorder()
+    queue = JobQueue(rec.run, max_running=10, max_waiting=10, max_per_user=2)
+    positions = [queue.submit(user_job("U1", f"a{i}")) for i in range(4)]
+    await asyncio.sleep(0)
+    assert positions == [0, 0, 1, 2] and rec.started == ["a0", "a1"]
+    assert queue.running_for(("T1", "U1")) == 2 and queue.waiting == 2
+    await rec.finish("a1")
+    assert rec.started == ["a0", "a1", "a2"]
+
+
+async def test_cancel_waiting_and_running_jobs() -> None:
+    rec = Recorder()
+    queue = JobQueue(rec.run, max_running=1, max_waiting=10, max_per_user=2)
+    running = user_job("U1", "r")
+    waiting = [user_job(f"U{i}", f"w{i}") for i in range(2, 5)]
+    queue.submit(running)
+    for job in waiting:
+        queue.submit(job)
+    await asyncio.sleep(0)
+    assert queue.cancel(waiting[0].id) == "waiting"
+    assert waiting[0].control.cancelled and queue.waiting == 2
+    assert queue.place(waiting[1].id) == 1  # moved up
+    assert queue.cancel(running.id) == "running"
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert running.control.cancelled and rec.started == ["r", "w3"]
+    assert queue.get(running.id) is None and queue.cancel("nope") is None
+    current = queue.get(waiting[1].id)
+    assert current is not None
+    current.control.delivering = True
+    assert queue.cancel(current.id) == "delivering"  # too late: its images are being posted

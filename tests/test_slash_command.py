@@ -201,6 +201,8 @@ async def test_healthz(start_imagine) -> None:
 
 async def test_a_burst_of_commands_checks_the_token_once(start_imagine) -> None:
     async with start_imagine(max_concurrent_jobs=50) as imagine:
-        answers = await asyncio.gather(*(imagine.command(f"fox number {i}") for i in range(20)))
+        answers = await asyncio.gather(
+            *(imagine.command(f"fox number {i}", user=f"U{i}") for i in range(20))
+        )
         assert all(a.status == 200 and "Generating" in a.body["text"] for a in answers)
         assert len(imagine.slack.calls_to("auth.test")) == 1

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.models.blocks import Block
 
 from bot import messages
+from bot.cancel import cancel_blocks
 from bot.errors import QueueFullError, ShuttingDownError
 from bot.jobs import Job
 from bot.services import Services
@@ -53,6 +55,7 @@ async def enqueue(
     ``job.destination.team_id``. Returns ``(position, text for the user)``: position 0 when it
     started, k when k-th in line, ``None`` when refused (a channel the workspace does not allow,
     over a quota, queue full, shutting down), with the text saying which.
+    Show an accepted job's text with :func:`ack_blocks` (its Cancel button).
 
     With a quota configured (USER_DAILY_IMAGE_LIMIT or MONTHLY_BUDGET_USD) the request is
     reserved and recorded here, so the ack can say why it is refused; a job the queue then
@@ -90,4 +93,13 @@ async def enqueue(
         full = isinstance(exc, QueueFullError)
         services.metrics.refused(job.source, "queue_full" if full else "shutting_down")
         return None, messages.QUEUE_FULL if full else messages.SHUTTING_DOWN
+    running = services.jobs.running_for(job.owner)
+    if position > 0 and running >= settings.max_jobs_per_user:
+        return position, messages.waiting_own_jobs(job.request.n, position, running)
     return position, messages.generating(job.request.n, position)
+
+
+def ack_blocks(job: Job, position: int | None, text: str) -> list[Block] | None:
+    """The ack's blocks: ``text`` with a Cancel button for an accepted job (``position`` not
+    ``None``), else ``None`` (plain text)."""
+    return None if position is None else cancel_blocks(text, job.id)

@@ -14,7 +14,7 @@ from bot.delivery import notify
 from bot.edits import attached_edit_job, edit_job, new_job, parse_instruction
 from bot.errors import UserInputError
 from bot.jobs import Destination, Job, Source
-from bot.listeners.common import enqueue
+from bot.listeners.common import ack_blocks, enqueue
 from bot.services import Services
 from bot.settings import Settings
 from bot.store.conversations import Turn
@@ -118,8 +118,8 @@ async def submit(services: Services, client: AsyncWebClient, job: Job, settings:
     """Queue ``job`` (``settings``: the request's effective settings); tell the person when it
     waits in line or is refused."""
     position, text = await enqueue(services, job, settings)
-    if position != 0:
-        await notify(client, job.destination, text)
+    if position != 0:  # it started: the hourglass reaction says so
+        await notify(client, job.destination, text, ack_blocks(job, position, text))
 
 
 def _help(settings: Settings) -> str:

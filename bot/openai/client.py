@@ -28,6 +28,7 @@ from tenacity import (
 from bot import errors
 from bot.metrics import Metrics
 from bot.openai.models import ErrorEnvelope
+from bot.openai.pacing import Admission, Pacer, current_ticket
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 INITIAL_BACKOFF_S = 0.5
 MAX_RETRY_AFTER_S = 60.0
 MAX_ERROR_BODY_BYTES = 64_000
+MAX_RATE_LIMIT_REQUEUES = 50  # paced calls re-queued after 429s before it counts as a retry
 
 MODERATION_CODES = frozenset({"moderation_blocked", "content_policy_violation"})
 MODERATION_TYPES = frozenset({"image_generation_user_error"})
@@ -116,6 +118,12 @@ def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) ->
     return errors.BadRequestError(message, **fields)
 
 
+def _images_in(body: dict[str, Any]) -> int:
+    """Images a call makes: its ``n`` (Images API), else 1 (Responses: one per call)."""
+    n = body.get("n")
+    return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 1
+
+
 def call_labels(body: dict[str, Any]) -> tuple[str, str]:
     """The image model and quality of a request body, for metrics: the ``image_generation``
     tool's (Responses API) or the body's own (Images API); ``""`` when not given."""
@@ -154,9 +162,11 @@ class OpenAIClient:
         max_download_bytes: int = 50_000_000,
         http: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        pacer: Pacer | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self._sleep = sleep
+        self.pacer = pacer
         self._metrics = metrics
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
@@ -187,6 +197,7 @@ class OpenAIClient:
         *,
         on_answer: OnAnswer | None = None,
         labels: tuple[str, str] | None = None,
+        images: int | None = None,
     ) -> bytes:
         """POST ``body`` as JSON to ``{base_url}/{path}``, with retries; return the 2xx body.
 
@@ -194,15 +205,21 @@ class OpenAIClient:
         as data URLs) can be shared by concurrent calls without being encoded again; ``labels``
         (image model, quality) then name it in the metrics (read from a dict body otherwise).
         ``on_answer`` is awaited once a 2xx answer's headers have arrived and before its body is
-        read, so a caller can bound how many large bodies are in memory at once.
+        read, so a caller can bound how many large bodies are in memory at once. With a
+        :class:`bot.openai.pacing.Pacer`, every attempt is admitted by it first (``images``: the
+        images the call makes, default ``body["n"]`` or 1), its answers' headers teach it, and a
+        429 ``rate_limit_exceeded`` goes back in its line without using a retry. Raises
+        :class:`bot.errors.CapacityWaitError` when the job waited MAX_WAIT_S for capacity.
         """
         if isinstance(body, bytes):
             request = {"content": body, "headers": {"Content-Type": "application/json"}}
             labels = labels or ("", "")
+            count = images or 1
         else:
             request = {"json": body}
             labels = labels or call_labels(body)
-        return await self._with_retries(path, request, labels, on_answer)
+            count = images or _images_in(body)
+        return await self._with_retries(path, request, labels, on_answer, count)
 
     async def post_multipart(
         self,
@@ -214,10 +231,12 @@ class OpenAIClient:
     ) -> bytes:
         """POST a ``multipart/form-data`` body (``fields`` as text parts, ``files`` as file parts,
         e.g. ``("image[]", ("logo.png", data, "image/png"))``) to ``{base_url}/{path}``, with the
-        same retries, error mapping and ``on_answer`` as :meth:`post`. The bytes are never logged.
+        same pacing, retries, error mapping and ``on_answer`` as :meth:`post`. The bytes are
+        never logged.
         """
         request = {"data": fields, "files": files}
-        return await self._with_retries(path, request, call_labels(fields), on_answer)
+        count = _images_in({"n": int(fields["n"]) if fields.get("n", "").isdigit() else 1})
+        return await self._with_retries(path, request, call_labels(fields), on_answer, count)
 
     async def _with_retries(
         self,
@@ -225,6 +244,7 @@ class OpenAIClient:
         request: dict[str, Any],
         labels: tuple[str, str],
         on_answer: OnAnswer | None,
+        images: int = 1,
     ) -> bytes:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_retries + 1),
@@ -236,7 +256,7 @@ class OpenAIClient:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._post_once(path, request, labels, on_answer)
+                return await self._paced(path, request, labels, on_answer, images)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     @staticmethod
@@ -249,12 +269,39 @@ class OpenAIClient:
             exc,
         )
 
+    async def _paced(
+        self,
+        path: str,
+        request: dict[str, Any],
+        labels: tuple[str, str],
+        on_answer: OnAnswer | None,
+        images: int,
+    ) -> bytes:
+        """One attempt, admitted by the pacer; rate-limited answers wait in its line again."""
+        if self.pacer is None:
+            return await self._post_once(path, request, labels, on_answer)
+        requeued = 0
+        while True:
+            admission = await self.pacer.admit(images)
+            ticket = current_ticket.get()
+            try:
+                return await self._post_once(path, request, labels, on_answer, admission)
+            except errors.RateLimitError as exc:
+                self.pacer.rate_limited_by(exc)
+                requeued += 1
+                if requeued > MAX_RATE_LIMIT_REQUEUES:
+                    raise
+            finally:
+                if ticket is not None:
+                    ticket.call_ended()
+
     async def _post_once(
         self,
         path: str,
         request: dict[str, Any],
         labels: tuple[str, str],
         on_answer: OnAnswer | None,
+        admission: Admission | None = None,
     ) -> bytes:
         url = f"{self._base_url}/{path.lstrip('/')}"
         headers = {
@@ -267,6 +314,8 @@ class OpenAIClient:
         try:
             async with self._http.stream("POST", url, headers=headers, **body) as response:
                 answered = True
+                if self.pacer is not None:
+                    self.pacer.observe(admission, response.headers)
                 self._observe(labels, started)
                 if response.status_code >= 400:
                     content = await response.aread()
@@ -291,6 +340,9 @@ class OpenAIClient:
             raise errors.APIConnectionError(
                 f"could not reach OpenAI ({type(exc).__name__})"
             ) from None
+        finally:
+            if not answered and self.pacer is not None and admission is not None:
+                self.pacer.ended(admission)
 
     def _observe(self, labels: tuple[str, str], started: float) -> None:
         """Record one call's time to its answer's headers (or to its failure); ``labels`` are

@@ -49,6 +49,7 @@ from tests.fakes.openai_endpoints import (
     responses_payload,
 )
 from tests.fakes.openai_inputs import SeenImage, edit_json, edit_multipart
+from tests.fakes.openai_limits import RATE_LIMIT_HEADERS, RateLimits, add_rate_limit_headers
 from tests.fakes.openai_models import add_model_routes
 from tests.fakes.openai_rules import MODELS, RETIRED_MODELS, ModelSpec, OpenAIError
 
@@ -100,6 +101,8 @@ class FakeOpenAI(LocalServer):
         ``b64_json``. ``retired_models``: models answered with 404 ``model_not_found`` (default
         dall-e-2 and dall-e-3; pass ``()`` to play an OpenAI-compatible server that still has
         them). ``revise``: text -> revised prompt (default :func:`default_revise`).
+        ``images_per_minute``: enforce OpenAI's organisation limits (``limits``, see
+        :mod:`tests.fakes.openai_limits`; ``--ipm N`` on the command line).
 
     Attributes: ``requests`` (:class:`OpenAIRequest` list, every request incl. refused ones),
     ``stored`` (response id -> :class:`StoredResponse`: responses made with ``store`` true, which
@@ -119,6 +122,7 @@ class FakeOpenAI(LocalServer):
         url_mode: bool = False,
         retired_models: frozenset[str] | tuple[str, ...] = RETIRED_MODELS,
         revise: Callable[[str], str] = default_revise,
+        images_per_minute: int | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -129,6 +133,8 @@ class FakeOpenAI(LocalServer):
         self.url_mode = url_mode
         self.retired_models = frozenset(retired_models)
         self.revise = revise
+        # the organisation's rate limits (tests/fakes/openai_limits.py), None: unlimited
+        self.limits = RateLimits(images_per_minute) if images_per_minute else None
         self.requests: list[OpenAIRequest] = []
         self.stored: dict[str, StoredResponse] = {}
         self.faults: FaultQueue[OpenAIFault] = FaultQueue()
@@ -137,6 +143,7 @@ class FakeOpenAI(LocalServer):
         self.shutdown_dates: dict[str, str] = {}  # GET /v1/models/{id}: model -> YYYY-MM-DD
         self.app.middlewares.append(self._middleware)
         self.app.on_response_prepare.append(add_request_id)
+        self.app.on_response_prepare.append(add_rate_limit_headers(lambda: self.limits))
         self.app.router.add_post("/v1/responses", self._responses)
         self.app.router.add_post("/v1/images/generations", self._images)
         self.app.router.add_post("/v1/images/edits", self._edits)
@@ -250,6 +257,13 @@ class FakeOpenAI(LocalServer):
             )
         if not request.path.startswith("/v1/files/"):
             self._authenticate(request)
+            if self.limits is not None and request.method == "POST":
+                verdict = self.limits.take_request(body)
+                request[RATE_LIMIT_HEADERS] = verdict.headers
+                if not verdict.allowed:
+                    raise OpenAIError(
+                        429, verdict.message, type="requests", code="rate_limit_exceeded"
+                    )
         if request.method == "POST" and not (parsed and isinstance(body, dict)):
             raise OpenAIError(400, "We could not parse the JSON body of your request. (HINT: This likely means you "
                               "aren't using your HTTP library correctly.)")  # fmt: skip
@@ -394,6 +408,7 @@ class FakeOpenAI(LocalServer):
         )
         parser.add_argument("--url-mode", action="store_true", help="Images API answers with URLs")
         parser.add_argument("--serve-dall-e", action="store_true", help="keep dall-e-2/3 available")
+        parser.add_argument("--ipm", type=int, default=None, help="images per minute enforced")
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> FakeOpenAI:
@@ -404,6 +419,7 @@ class FakeOpenAI(LocalServer):
             image_bytes=args.image_bytes,
             url_mode=args.url_mode,
             retired_models=() if args.serve_dall_e else RETIRED_MODELS,
+            images_per_minute=args.ipm,
             host=args.host,
             port=args.port,
         )

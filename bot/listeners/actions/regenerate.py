@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.delivery import notify
 from bot.jobs import Destination, Job
-from bot.listeners.common import enqueue, services_of
+from bot.listeners.common import ack_blocks, enqueue, services_of
 from bot.payloads import BlockAction
 
 log = logging.getLogger(__name__)
@@ -45,5 +45,5 @@ async def regenerate(
     job = Job(request=entry.request, destination=destination, source="regenerate")
     settings = await services.settings_for(destination.team_id, context.enterprise_id)
     position, text = await enqueue(services, job, settings)
-    if position != 0:
-        await notify(client, destination, text)
+    if position != 0:  # it started: the images will say so
+        await notify(client, destination, text, ack_blocks(job, position, text))

@@ -19,7 +19,13 @@ from bot.command import parse_command_text
 from bot.delivery import notify
 from bot.errors import UserInputError
 from bot.jobs import Destination, Job
-from bot.listeners.common import channel_refusal, enqueue, services_of, settings_of
+from bot.listeners.common import (
+    ack_blocks,
+    channel_refusal,
+    enqueue,
+    services_of,
+    settings_of,
+)
 from bot.modal import build_modal
 from bot.payloads import ModalContext, SlashCommand
 from bot.request import build_request
@@ -86,10 +92,9 @@ async def imagine_command(
         )
         await ack(text=text, response_type="ephemeral")
     else:
-        _, text = await enqueue(
-            services, Job(request=request, destination=destination, source="command"), settings
-        )
-        await ack(text=text, response_type="ephemeral")
+        job = Job(request=request, destination=destination, source="command")
+        position, text = await enqueue(services, job, settings)
+        await ack(text=text, blocks=ack_blocks(job, position, text), response_type="ephemeral")
 
 
 async def open_general_modal(

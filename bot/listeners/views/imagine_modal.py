@@ -12,7 +12,7 @@ from bot.delivery import notify
 from bot.edits import attached
 from bot.errors import UserInputError
 from bot.jobs import Destination, Job, Source
-from bot.listeners.common import enqueue, services_of, settings_of
+from bot.listeners.common import ack_blocks, enqueue, services_of, settings_of
 from bot.modal import PROMPT, field_errors, leaves_images_out, read_submission
 from bot.payloads import ModalContext
 from bot.request import build_request
@@ -60,5 +60,5 @@ async def submit_imagine_modal(
         await ack(response_action="errors", errors={PROMPT: text})
         return
     await ack()
-    if position > 0:
-        await notify(client, job.destination, text)
+    if position > 0:  # it started: the hourglass reaction says so
+        await notify(client, job.destination, text, ack_blocks(job, position, text))

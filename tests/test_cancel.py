@@ -1,0 +1,72 @@
+"""The Cancel button on the ack, through the real app: only the owner may use it; a waiting
+request leaves the line, a running one uploads nothing; reservations are given back and the
+history says ``cancelled``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from bot.cancel import CANCEL_ACTION_ID
+from tests.conftest import responses_answer
+
+
+def cancel_value(answer: Any) -> str:
+    """The job id on the ack's Cancel button."""
+    for block in answer.body.get("blocks") or []:
+        for element in block.get("elements", []):
+            if element.get("action_id") == CANCEL_ACTION_ID:
+                return str(element["value"])
+    raise AssertionError(f"no Cancel button in {answer.body}")
+
+
+async def test_owner_cancels_waiting_and_running_requests(start_imagine, openai_mock) -> None:
+    gate = asyncio.Event()
+    calls: list[str] = []
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        calls.append("call")
+        await gate.wait()
+        return responses_answer(request)
+
+    openai_mock["responses"].mock(side_effect=slow)
+    async with start_imagine(max_concurrent_jobs=1, user_daily_image_limit=10) as imagine:
+        running = await imagine.command("a running fox", user="U1")
+        waiting = await imagine.command("a waiting fox", user="U2")
+        assert "Generating" in running.body["text"] and "in line" in waiting.body["text"]
+        running_id, waiting_id = cancel_value(running), cancel_value(waiting)
+        await imagine.slack.wait_for(lambda: calls)
+
+        # Someone else's click is refused, and changes nothing.
+        await imagine.click(CANCEL_ACTION_ID, waiting_id, user="U9")
+        refused = await imagine.slack.wait_for(lambda: imagine.slack.responses)
+        assert refused[-1]["text"] == "Only <@U2> can cancel this request."
+        assert imagine.services.jobs.waiting == 1
+
+        await imagine.click(CANCEL_ACTION_ID, waiting_id, user="U2")
+        await imagine.slack.wait_for(lambda: len(imagine.slack.responses) == 2)
+        assert "Cancelled" in imagine.slack.responses[-1]["text"]
+        assert imagine.slack.responses[-1].get("replace_original") is True
+        assert imagine.services.jobs.waiting == 0
+
+        await imagine.click(CANCEL_ACTION_ID, running_id, user="U1")
+        await imagine.slack.wait_for(lambda: len(imagine.slack.responses) == 3)
+        gate.set()
+        await imagine.slack.wait_for(lambda: imagine.services.jobs.running == 0)
+        store = imagine.services.store
+        for job_id, user in ((running_id, "U1"), (waiting_id, "U2")):
+            record = await store.history.record(job_id)
+            assert record is not None and record.status == "cancelled", record
+            assert (
+                await store.reports.usage("T1", user)
+            ).today.images == 0  # reservation given back
+        await asyncio.sleep(0.1)
+        assert imagine.slack.calls_to("files.completeUploadExternal") == []
+        assert len(calls) == 1  # the waiting one never reached OpenAI
+
+        # A finished request's button says so.
+        await imagine.click(CANCEL_ACTION_ID, running_id, user="U1")
+        await imagine.slack.wait_for(lambda: len(imagine.slack.responses) == 4)
+        assert "already finished" in imagine.slack.responses[-1]["text"]

@@ -1,0 +1,232 @@
+"""Pacing to OpenAI's rate limits (bot/openai/pacing.py): header parsing, the model against
+recorded header sequences, and simulations against the fake's limiter on a made-up clock (no
+sleeping): a burst under 10 images per minute goes out without 429s and near the floor, also
+from two instances that share nothing but the headers."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import random
+
+import pytest
+
+from bot.openai.pace_model import BACK_OFF, MARGIN_S, PaceModel
+from bot.openai.ratelimit_headers import parse_duration, read_windows, try_again_in
+from tests.fakes.openai_limits import RateLimits, go_duration
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1s", 1.0),
+        ("6m0s", 360.0),
+        ("20ms", 0.02),
+        ("1h2m3.5s", 3723.5),
+        ("59.04s", 59.04),
+        ("0s", 0.0),
+        ("12", 12.0),
+        ("150us", 0.00015),
+        ("soon", None),
+        ("6x", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_duration(text: str | None, seconds: float | None) -> None:
+    parsed = parse_duration(text)
+    assert parsed == (None if seconds is None else pytest.approx(seconds))
+
+
+def test_durations_written_by_the_fake_read_back() -> None:
+    for seconds in (0.02, 0.5, 1, 6, 6.5, 59.9, 60, 61.25, 360):
+        assert parse_duration(go_duration(seconds)) == pytest.approx(seconds, abs=0.001)
+
+
+@pytest.mark.parametrize(
+    ("message", "seconds"),
+    [
+        ("Rate limit reached for images per minute (IPM): Limit 5, Used 5, Requested 1. "
+         "Please try again in 12s.", 12.0),
+        ("... Please try again in 1m30s. Visit https://platform.openai.com", 90.0),
+        ("Please try again in 20ms.", 0.02),
+        ("Please try again in 6.5s", 6.5),
+        ("Rate limit reached.", None),
+        (None, None),
+    ],
+)  # fmt: skip
+def test_try_again_in(message: str | None, seconds: float | None) -> None:
+    assert try_again_in(message) == (None if seconds is None else pytest.approx(seconds))
+
+
+def test_read_windows_finds_every_dimension_case_insensitively() -> None:
+    windows = read_windows(
+        {
+            "X-RateLimit-Limit-Requests": "500",
+            "x-ratelimit-remaining-requests": "499",
+            "x-ratelimit-reset-requests": "120ms",
+            "x-ratelimit-limit-tokens": "100000",
+            "x-ratelimit-remaining-tokens": "99000",
+            "x-ratelimit-reset-tokens": "600ms",
+            "x-ratelimit-limit-images": "10",
+            "x-ratelimit-remaining-images": "0",
+            "x-ratelimit-reset-images": "6m0s",
+            "x-request-id": "req_1",
+        }
+    )
+    assert set(windows) == {"requests", "tokens", "images"}
+    assert windows["images"].limit == 10 and windows["images"].remaining == 0
+    assert windows["images"].reset_s == 360
+    assert windows["requests"].reset_s == pytest.approx(0.12)
+
+
+def images_headers(limit: int, remaining: int, reset: str) -> dict[str, str]:
+    return {
+        "x-ratelimit-limit-images": str(limit),
+        "x-ratelimit-remaining-images": str(remaining),
+        "x-ratelimit-reset-images": reset,
+    }
+
+
+def test_recorded_sequence_paces_a_ten_per_minute_organisation() -> None:
+    model = PaceModel(now=0)
+    probe = model.admit(0, 1)
+    # Nothing known yet: a few probes go (the lowest tier's 5 IPM), the rest wait for headers.
+    for _ in range(4):
+        assert model.delay(0, 1) == 0
+        model.admit(0, 1)
+    assert math.isinf(model.delay(0, 1))
+    # The probe's answer (recorded from the fake at 10 IPM): 9 left, full again in 6 s.
+    model.observe(5.0, probe, images_headers(10, 9, "6s"))
+    # 5 admitted since: 10 - 5 = 5 left, plus 5 s of refill (10/min) = ~5.83.
+    assert model.buckets["images"].level(5.0) == pytest.approx(5 + 5 / 6, abs=0.01)
+    for _ in range(5):
+        assert model.delay(5.0, 1) == 0
+        model.admit(5.0, 1)
+    # 0.83 token: 1 s to the next (plus the margin kept for clock noise)
+    assert model.delay(5.0, 1) == pytest.approx(1 + MARGIN_S, abs=0.02)
+    assert model.delay(5.0, 1, ahead=2) == pytest.approx(13 + MARGIN_S, abs=0.02)  # third
+
+
+def test_lower_remaining_from_another_instance_is_adopted() -> None:
+    model = PaceModel(now=0)
+    first = model.admit(0, 1)
+    model.observe(1.0, first, images_headers(10, 9, "6s"))
+    assert model.delay(1.0, 1) == 0
+    # Someone else used 6 images meanwhile: the next answer says only 2 were left.
+    second = model.admit(2.0, 1)
+    model.observe(3.0, second, images_headers(10, 2, "48s"))
+    assert model.buckets["images"].level(3.0) == pytest.approx(2 + 1 / 6, abs=0.01)
+    model.admit(3.0, 1)
+    model.admit(3.0, 1)
+    # 0.17 token left, and from now on it counts on a smaller share of the refill.
+    assert model.buckets["images"].factor == pytest.approx(BACK_OFF)
+    assert model.delay(3.0, 1) == pytest.approx(5 / BACK_OFF + MARGIN_S, abs=0.1)
+
+
+def test_a_429_blocks_until_its_hint_and_counts() -> None:
+    model = PaceModel(now=0)
+    call = model.admit(0, 1)
+    model.observe(0.1, call, {})  # a server without rate-limit headers: not paced
+    assert model.delay(0.1, 1) == 0
+    model.rate_limit(0.2, 0.75, "Please try again in 750ms.")  # retry-after-ms: 750
+    assert model.delay(0.2, 1) == pytest.approx(0.75)
+    assert model.delay(1.0, 1) == 0
+    model.rate_limit(1.0, None, "Rate limit reached. Please try again in 12s.")
+    assert model.delay(1.0, 1) == pytest.approx(12)
+    model.rate_limit(20.0, None, "Rate limit reached.")  # no hint at all: a short backoff
+    assert 0 < model.delay(20.0, 1) <= 2
+    assert model.rate_limited == 3
+
+
+def test_tokens_exhausted_blocks_until_their_reset() -> None:
+    model = PaceModel(now=0)
+    call = model.admit(0, 1)
+    model.observe(
+        1.0,
+        call,
+        {
+            "x-ratelimit-limit-tokens": "40000",
+            "x-ratelimit-remaining-tokens": "0",
+            "x-ratelimit-reset-tokens": "1.5s",
+        },
+    )
+    assert model.delay(1.0, 1) == pytest.approx(1.5)
+
+
+def test_known_ceiling_is_a_full_bucket_at_start() -> None:
+    model = PaceModel(images_per_minute=5, now=0)
+    for _ in range(4):
+        assert model.delay(0, 1) == 0
+        model.admit(0, 1)
+    assert model.delay(0, 1) <= MARGIN_S  # the last one, with the margin to spare
+    model.admit(0, 1)
+    assert model.delay(0, 1) == pytest.approx(12 + MARGIN_S)
+    assert model.delay(0, 3) == pytest.approx(36 + MARGIN_S)  # a call for 3 images: 3 tokens
+
+
+def simulate(
+    models: list[PaceModel], calls: int, ipm: int, latency: float
+) -> tuple[float, int, int]:
+    """Run ``calls`` one-image calls split over ``models`` (instances) against the fake's
+    limiter on a made-up clock; each instance sends only when its model says so. Returns
+    (time the last image arrived, 429s, images delivered)."""
+    clock = [0.0]
+    server = RateLimits(ipm, clock=lambda: clock[0])
+    pending = [calls // len(models) + (i < calls % len(models)) for i in range(len(models))]
+    events: list[tuple[float, int, int, object, object]] = []
+    order = itertools.count()
+    delivered = 0
+    while delivered < calls:
+        now = clock[0]
+        for index, model in enumerate(models):
+            while pending[index] and model.delay(now, 1) <= 1e-9:
+                admission = model.admit(now, 1)
+                verdict = server.take(1)
+                pending[index] -= 1
+                when = now + (latency if verdict.allowed else 0.05)
+                heapq.heappush(events, (when, next(order), index, admission, verdict))
+        wake = [now + model.delay(now, 1) for i, model in enumerate(models) if pending[i]]
+        wake = [w for w in wake if not math.isinf(w)]
+        next_time = min([events[0][0]] if events else [] + wake) if events or wake else None
+        if events and (not wake or events[0][0] <= min(wake)):
+            when, _, index, admission, verdict = heapq.heappop(events)
+            clock[0] = max(now, when)
+            model = models[index]
+            model.observe(clock[0], admission, verdict.headers)  # type: ignore[attr-defined]
+            if verdict.allowed:  # type: ignore[attr-defined]
+                delivered += 1
+            else:
+                model.rate_limit(clock[0], verdict.retry_after_s, verdict.message)  # type: ignore[attr-defined]
+                pending[index] += 1  # back in line, no retry used
+        else:
+            assert next_time is not None
+            clock[0] = max(now, min(wake) + 1e-6)
+    return clock[0], server.refused, delivered
+
+
+def test_fifty_at_ten_per_minute_no_429_and_near_the_floor() -> None:
+    latency = 5.0
+    done, refused, delivered = simulate([PaceModel(now=0)], 50, 10, latency)
+    floor = (50 - 10) / 10 * 60 + latency
+    assert delivered == 50 and refused == 0
+    assert done <= floor * 1.05, (done, floor)
+
+
+def test_with_the_known_ceiling_too() -> None:
+    done, refused, _ = simulate([PaceModel(images_per_minute=10, now=0)], 50, 10, 5.0)
+    assert refused == 0 and done <= 245 * 1.05
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_two_instances_converge_from_the_headers_alone(seed: int) -> None:
+    latency = 5.0
+    models = [PaceModel(now=0, rng=random.Random(seed + i)) for i in range(2)]
+    done, refused, delivered = simulate(models, 50, 10, latency)
+    floor = (50 - 10) / 10 * 60 + latency
+    assert delivered == 50
+    # Both probe at once at the start (10 calls for a bucket of 10), then learn from the
+    # headers that someone else shares the limit and each counts on less.
+    assert refused <= 8, refused
+    assert done <= floor * 1.25, (done, floor)
