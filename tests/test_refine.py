@@ -195,3 +195,42 @@ async def test_an_expired_or_unknown_result_says_so(start_imagine, openai_mock) 
         await imagine.slack.wait_for(lambda: imagine.slack.responses)
         assert imagine.slack.responses[0]["text"] == messages.edit_expired(30)
         assert openai_mock["responses"].call_count == 0
+
+
+async def test_a_menu_choice_picks_the_image_and_a_forged_long_edit_is_refused(
+    start_imagine, openai_mock
+) -> None:
+    numbered_responses(openai_mock)
+    async with start_imagine(prompt_max_chars=20) as imagine:
+        await first_result(imagine, "--n 3 a kite")
+        job_id = await job_of(imagine, 0)
+        menu = {
+            "type": "block_actions",
+            "team": {"id": "T1", "domain": "acme"},
+            "user": {"id": "U3", "name": "bob", "team_id": "T1"},
+            "api_app_id": "A1",
+            "trigger_id": "1.2.3",
+            "channel": {"id": "C1", "name": "general"},
+            "response_url": imagine.slack.new_response_url(),
+            "actions": [
+                {
+                    "type": "static_select",
+                    "action_id": "imagine_edit",
+                    "block_id": "b",
+                    "selected_option": {
+                        "text": {"type": "plain_text", "text": "Image 3"},
+                        "value": f"{job_id}:3",
+                    },
+                    "action_ts": "1700000200.1",
+                }
+            ],
+        }
+        assert (await imagine.interactive(menu)).status == 200
+        await imagine.slack.wait_for(lambda: imagine.slack.views)
+        view = imagine.slack.views[-1]
+        blocks = {b.get("block_id"): b for b in view["blocks"]}
+        assert blocks["image"]["element"]["initial_option"]["value"] == "3"
+        assert blocks["prompt"]["element"]["max_length"] == 20
+        long = await imagine.submit_view(view, select_state({"n": "1"}, "x" * 21), user="U3")
+        assert long.body["errors"] == {"prompt": messages.edit_too_long(21, 20)}
+        assert openai_mock["responses"].call_count == 3

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+
+from sqlalchemy import text
 
 from bot.store import ConversationStore, Turn, TurnImage
 from bot.store.quota import utc_now
@@ -77,6 +80,25 @@ async def test_old_turns_expire(db_url: str) -> None:
         assert await conversations.expire() == 1
         assert await conversations.expire() == 0
         assert await conversations.get("new") is not None
+    finally:
+        await conversations.close()
+        await store.close()
+
+
+async def test_the_periodic_clean_up_expires_old_turns(db_url: str) -> None:
+    store = await open_store(db_url)
+    conversations = ConversationStore(store.engine, retention_days=1)
+    try:
+        await conversations.record(turn("old", thread_ts="1.1", created_ago_s=2 * 86400))
+        await conversations.record(turn("new", thread_ts="1.1"))
+        conversations.start_cleanup(interval_s=0.05)
+        for _ in range(100):
+            if await conversations.expire() == 0 and await conversations.get("new"):
+                break
+            await asyncio.sleep(0.05)
+        async with store.engine.connect() as conn:
+            ids = (await conn.execute(text("SELECT job_id FROM conversation_turns"))).scalars()
+            assert set(ids) == {"new"}
     finally:
         await conversations.close()
         await store.close()
