@@ -124,6 +124,20 @@ def _check_metadata(file: dict[str, Any], max_bytes: int) -> str:
     return declared
 
 
+def check_input_files(files: list[dict[str, Any]], *, max_bytes: int, max_images: int) -> None:
+    """The checks :func:`download_input_images` makes without any network call (count, and for
+    files whose metadata is in the event: type and declared size), for a listener that wants to
+    refuse a bad request at once, before it queues a job. Files marked ``check_file_info`` (or
+    bare ids) are left for the download. Raises :class:`bot.errors.InputFileError`."""
+    if len(files) > max_images:
+        raise InputFileError(messages.input_too_many(len(files), max_images), reason="too_many")
+    for file in files:
+        if file.get("file_access") != "check_file_info" and (
+            file.get("mimetype") or file.get("filetype")
+        ):
+            _check_metadata(file, max_bytes)
+
+
 async def download_input_images(
     client: AsyncWebClient,
     files: list[dict[str, Any]],
@@ -136,18 +150,18 @@ async def download_input_images(
 
     ``client`` is the Slack client of the request's workspace: its ``token`` authorizes the
     downloads and ``files.info``. An item without URLs (``check_file_info``, or just
-    ``{"id": "F…"}``, e.g. an earlier result's file) is completed with ``files.info``. ``max_bytes`` caps each file (MAX_INPUT_IMAGE_BYTES), checked
-    on the declared ``size`` and again while streaming; ``max_images`` caps the count
-    (MAX_INPUT_IMAGES). ``http`` is an optional httpx client (tests; a short-lived one is made
-    otherwise). Returns the images in the order given.
+    ``{"id": "F…"}``, e.g. an earlier result's file) is completed with ``files.info``.
+    ``max_bytes`` caps each file (MAX_INPUT_IMAGE_BYTES), checked on the declared ``size`` and
+    again while streaming; ``max_images`` caps the count (MAX_INPUT_IMAGES). ``http`` is an
+    optional httpx client (tests; a short-lived one is made otherwise). Returns the images in
+    the order given.
 
     Raises :class:`bot.errors.InputFileError` (a :class:`bot.errors.UserInputError`) with the
     message for the user: too many files, a file that is not PNG/JPEG/WebP (by type or by its
     bytes), too big, deleted or not shared with the app, a failed download, or Slack's sign-in
     page instead of the file (the app lacks ``files:read``: an admin problem).
     """
-    if len(files) > max_images:
-        raise InputFileError(messages.input_too_many(len(files), max_images), reason="too_many")
+    check_input_files(files, max_bytes=max_bytes, max_images=max_images)
     resolved = [await _resolve(client, file) for file in files]
     declared = [_check_metadata(file, max_bytes) for file in resolved]
     token = client.token

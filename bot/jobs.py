@@ -21,11 +21,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from bot import messages
 from bot.errors import QueueFullError, ShuttingDownError
 from bot.request import ImageRequest
 
 if TYPE_CHECKING:
-    from bot.openai.backends import EditInputs
+    from bot.openai.backends import EditInputs, Generation
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ Source = Literal[
     "edit",
     "variation",
     "dm",
+    "workflow",
 ]
 
 
@@ -71,6 +73,56 @@ class JobControl:
 
 
 @dataclass(frozen=True)
+class JobResult:
+    """How a job ended, for whoever watches it (:class:`JobWatch`).
+
+    ``outcome`` is what the history records: ``ok``, ``partial``, ``timeout``, ``interrupted``,
+    ``failed`` or an error class name. On success (``ok``/``partial``) ``generation`` holds the
+    revised prompts and usage (no image bytes) and ``file_ids`` the uploaded Slack files, in
+    order; otherwise ``error_text`` is the message the requester would have read.
+    """
+
+    outcome: str
+    generation: Generation | None = None
+    file_ids: tuple[str, ...] = ()
+    error_text: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when images were delivered."""
+        return self.outcome in ("ok", "partial")
+
+
+class JobWatch:
+    """A one-shot hook on a job's outcome: whoever runs the job calls :meth:`settle` once it
+    ended (the first result wins), whoever submitted it awaits :meth:`wait`.
+
+    A watched job's requester is told by the watcher (e.g. a workflow step fails with
+    ``error_text``), so the pipeline sends no ephemeral messages for it. Create it inside the
+    running event loop.
+    """
+
+    def __init__(self) -> None:
+        self._result: asyncio.Future[JobResult] = asyncio.get_running_loop().create_future()
+
+    def settle(self, result: JobResult) -> bool:
+        """Record ``result``; False (and nothing changes) when the job was already settled."""
+        if self._result.done():
+            return False
+        self._result.set_result(result)
+        return True
+
+    @property
+    def settled(self) -> bool:
+        """True once a result was recorded."""
+        return self._result.done()
+
+    async def wait(self) -> JobResult:
+        """The job's result, once it ended (cancelling the waiter leaves the result intact)."""
+        return await asyncio.shield(self._result)
+
+
+@dataclass(frozen=True)
 class Job:
     """One request to generate and deliver images; ``id`` is a short random hex string.
 
@@ -79,6 +131,7 @@ class Job:
     ``parent_id`` the job whose image an edit or variation started from, ``parent_image`` that
     image's number (1-based) and ``image_named`` whether the person chose it (else it is the
     default, image 1 of the latest result); the caption says which.
+    ``watch``, when set, learns the job's outcome (the workflow step, issue #9).
     """
 
     request: ImageRequest
@@ -91,6 +144,7 @@ class Job:
     parent_image: int | None = None
     image_named: bool = False
     control: JobControl = field(default_factory=JobControl, compare=False, repr=False)
+    watch: JobWatch | None = field(default=None, compare=False, repr=False)
 
     @property
     def owner(self) -> tuple[str, str]:
@@ -236,6 +290,8 @@ class JobQueue:
                         del self._lines[owner]
                         self._turns.remove(owner)
                     job.control.cancelled = True
+                    if job.watch is not None:  # it never runs: its watcher learns it here
+                        job.watch.settle(JobResult("cancelled", error_text=messages.CANCELLED))
                     return "waiting"
         return None
 

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import errors, messages
 from bot.cancel import cancel_blocks
 from bot.delivery import Progress, notify, post_regenerate_button, upload_images
-from bot.jobs import Job
+from bot.jobs import Job, JobResult
 from bot.metrics import Metrics
 from bot.openai.backends import Generation, ImageBackend, user_hash
 from bot.openai.pacing import JobClock, Pacer, Ticket, current_ticket
@@ -120,6 +120,7 @@ class Pipeline:
         progress = Progress(self._slack, job.destination)
         outcome, delivered = "failed", 0
         error: BaseException | None = None
+        result = JobResult("failed", error_text=messages.UNEXPECTED)
         if self._recorder:
             await self._recorder.started(job)
         await progress.start()
@@ -127,20 +128,25 @@ class Pipeline:
             generation, file_ids = await self._generate_and_upload(job)
             delivered = len(generation.images)
             outcome = "partial" if generation.failures else "ok"
+            result = JobResult(outcome, generation=generation, file_ids=tuple(file_ids))
             await self._after_delivery(job, generation, file_ids)
         except TimeoutError as exc:
             outcome, error = "timeout", exc
-            await notify(self._slack, job.destination, messages.job_timed_out(self._job_timeout_s))
+            result = JobResult(outcome, error_text=messages.job_timed_out(self._job_timeout_s))
+            await self._tell(job, result.error_text)
         except errors.ImagineError as exc:
             outcome, error = type(exc).__name__, exc
             level = logging.ERROR if isinstance(exc, ADMIN_PROBLEMS) else logging.WARNING
             log.log(level, "job %s failed: %s", job.id, exc)
-            await notify(self._slack, job.destination, messages.for_error(exc))
+            result = JobResult(outcome, error_text=messages.for_error(exc))
+            await self._tell(job, result.error_text)
         except asyncio.CancelledError as exc:
             if not job.control.cancelled:
                 outcome, error = "interrupted", exc
+                result = JobResult(outcome, error_text=messages.JOB_INTERRUPTED)
                 raise
             outcome = "cancelled"
+            result = JobResult(outcome, error_text=messages.CANCELLED)
             task = asyncio.current_task()
             if task is not None:
                 task.uncancel()  # cancelled by its owner: this task ends normally
@@ -158,6 +164,8 @@ class Pipeline:
                 )
             if self._recorder:
                 await self._recorder.finished(job, outcome=outcome, error=error)
+            if job.watch:
+                job.watch.settle(result)
 
     async def _generate_and_upload(self, job: Job) -> tuple[Generation, list[str]]:
         """Generate the images and upload them as one message, within the job's deadline and
@@ -234,11 +242,14 @@ class Pipeline:
         await post_regenerate_button(self._slack, destination, key, extra)
         if generation.failures:
             reason = messages.for_error(generation.failures[0])
-            await notify(
-                self._slack,
-                destination,
-                messages.partial_failure(len(generation.failures), job.request.n, reason),
+            await self._tell(
+                job, messages.partial_failure(len(generation.failures), job.request.n, reason)
             )
+
+    async def _tell(self, job: Job, text: str | None) -> None:
+        """Tell the requester ``text`` ephemerally, unless a watcher tells them (workflow)."""
+        if text and job.watch is None:
+            await notify(self._slack, job.destination, text)
 
     def _log(self, job: Job, started: float, delivered: int, outcome: str) -> None:
         now = time.monotonic()

@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.delivery import notify, regenerate_blocks
-from bot.jobs import Destination, Job
+from bot.jobs import Destination, Job, JobResult
 from bot.regenerate import RegenerateEntry
 from bot.services import Services
 from bot.store import InterruptedJob
@@ -29,6 +29,9 @@ async def tell_unfinished(services: Services, jobs: list[Job]) -> None:
 
     async def tell(job: Job) -> None:
         await services.store.history.finished(job, outcome="interrupted", error=None)
+        if job.watch is not None:  # its watcher (a workflow step) tells the requester
+            job.watch.settle(JobResult("interrupted", error_text=messages.JOB_INTERRUPTED))
+            return
         key = await services.store.regenerate.put(RegenerateEntry.of(job))
         text = messages.interrupted_notice(job.request.user_prompt)
         await notify(services.slack, job.destination, text, regenerate_blocks(text, key))

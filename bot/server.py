@@ -37,6 +37,7 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 LISTEN_BACKLOG = 2048
+STEP_REPORT_S = 5.0
 SERVICES_APP_KEY: web.AppKey[Services] = web.AppKey("services", Services)
 MONITOR_APP_KEY: web.AppKey[LoopLagMonitor] = web.AppKey("loop_lag", LoopLagMonitor)
 BOLT_APP_KEY: web.AppKey[AsyncApp] = web.AppKey("bolt", AsyncApp)
@@ -177,6 +178,7 @@ async def serve(settings: Settings) -> None:
     log.info("shutting down: %d running, %d waiting", services.jobs.running, services.jobs.waiting)
     unfinished = await services.jobs.shutdown(settings.shutdown_grace_s)
     await tell_unfinished(services, unfinished)
+    await services.steps.drain(STEP_REPORT_S)  # workflow steps report their end to Slack
     if socket_handler is not None:
         await socket_handler.close_async()
     await runner.cleanup()

@@ -26,6 +26,7 @@ from bot.settings import Settings
 from bot.shares import ShareTracker
 from bot.store import PriceTable, Store
 from bot.threads import Threads
+from bot.workflow.running import RunningSteps
 from bot.workspace.admins import AdminCheck
 from bot.workspace.resolver import SettingsResolver
 
@@ -42,8 +43,9 @@ class Services:
     quotas, Regenerate keys, conversations), the conversation threads (issue #8), the recent
     event ids and the recent posts (``channel:ts``: a mention in a channel the app is in arrives
     as ``app_mention`` and as ``message``), the per-workspace settings (``workspaces``) and the
-    admin check (``admins``), the app's Prometheus metrics (``GET /metrics``), and the start-up
-    model check's notices (shown to admins on the Home tab).
+    admin check (``admins``), the app's Prometheus metrics (``GET /metrics``), the start-up
+    model check's notices (shown to admins on the Home tab), and the workflow steps running
+    (issue #9).
 
     ``settings`` are the environment's; a request's own are :meth:`settings_for` its
     workspace."""
@@ -63,6 +65,7 @@ class Services:
     admins: AdminCheck
     metrics: Metrics = field(default_factory=Metrics)
     model_notices: list[ModelNotice] = field(default_factory=list)
+    steps: RunningSteps = field(default_factory=RunningSteps)
 
     async def settings_for(self, team_id: str | None, enterprise_id: str | None = None) -> Settings:
         """The effective settings of a request from ``team_id`` (``enterprise_id`` on

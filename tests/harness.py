@@ -178,6 +178,27 @@ class Imagine:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return await self.post(json.dumps(body), "application/json", headers)
 
+    async def function_executed(
+        self,
+        inputs: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        body: dict[str, Any] | None = None,
+        retry_num: int | None = None,
+    ) -> tuple[Any, dict[str, Any], Answer]:
+        """Run the "Generate images" workflow step with ``inputs``: a new execution issued by
+        the fake Slack (or the earlier ``body`` again, as a retry). Returns the execution, the
+        event body and the app's answer."""
+        if body is None:
+            execution, body = self.slack.workflow.execution(inputs, event_id=event_id)
+        else:
+            execution = self.slack.workflow.executions[body["event"]["function_execution_id"]]
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+        answer = await self.post(json.dumps(body), "application/json", headers)
+        return execution, body, answer
+
     async def click(
         self, action_id: str, value: str, *, user: str = "U3", channel: str = "C1"
     ) -> Answer:

@@ -104,6 +104,8 @@ async def test_every_subscribed_event_has_a_listener(start_imagine) -> None:
         "message.im": bot_message_event("hi", ts="1.000002"),
     }
     async with start_imagine() as imagine:
+        _, executed = imagine.slack.workflow.execution({"prompt": "a fox"})
+        samples["function_executed"] = executed["event"]
         bolt = imagine.http.server.app[BOLT_APP_KEY]
         for name in manifest["settings"]["event_subscriptions"]["bot_events"]:
             body = json.dumps(event_callback(samples[name]))

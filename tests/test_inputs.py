@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.errors import InputFileError, UserInputError
-from bot.inputs import download_input_images
+from bot.inputs import check_input_files, download_input_images
 from tests.fakes import make_png
 
 TOKEN = "xoxb-team-two-token"
@@ -262,6 +262,20 @@ async def test_no_token_is_an_admin_problem() -> None:
     with pytest.raises(InputFileError) as caught:
         await download([slack_file("a.png", "image/png", 10)], StubClient(token=None))
     assert caught.value.reason == "no_access"
+
+
+def test_check_input_files_needs_no_network() -> None:
+    ok = slack_file("a.png", "image/png", 10)
+    check_input_files([ok, {"id": "F9", "file_access": "check_file_info"}], max_bytes=MB,
+                      max_images=4)  # fmt: skip
+    for files, reason in [
+        ([ok] * 5, "too_many"),
+        ([slack_file("logo.svg", "image/svg+xml", 10)], "type"),
+        ([slack_file("big.png", "image/png", 2 * MB)], "too_big"),
+    ]:
+        with pytest.raises(InputFileError) as caught:
+            check_input_files(files, max_bytes=MB, max_images=4)
+        assert caught.value.reason == reason
 
 
 def test_file_names_are_escaped_in_messages() -> None:

@@ -17,7 +17,6 @@ from bot.capabilities import capabilities_for
 from bot.command import RawOptions
 from bot.inputs import InputImage
 from bot.openai import EditInputs, ImagesBackend, OpenAIClient, ResponsesBackend
-from bot.openai.edits import variation_prompt
 from bot.request import build_request
 from tests.fakes import FakeOpenAI, make_png
 from tests.openapi import check_body, declared_properties, schema_errors
@@ -256,9 +255,23 @@ async def test_images_api_edit_needs_a_gpt_image_model(client, make_settings) ->
         )
 
 
-def test_variation_prompt_keeps_the_composition() -> None:
-    assert "Keep its composition" in variation_prompt("a red kite over the sea")
-    assert variation_prompt("a red kite").endswith("It shows: a red kite")
+@respx.mock
+async def test_multipart_edit_is_retried_whole(client, make_settings) -> None:
+    ok = {"created": 1, "data": [{"b64_json": base64.b64encode(OUT).decode()}]}
+    route = respx.post(f"{BASE}/images/edits").mock(
+        side_effect=[
+            httpx.Response(503, json={"error": {"message": "overloaded", "type": "server_error",
+                                                "param": None, "code": None}}),
+            httpx.Response(200, json=ok),
+        ]
+    )  # fmt: skip
+    backend = ImagesBackend(client, caps=capabilities_for("gpt-image-2"))
+    settings = make_settings(image_api="images")
+    await backend.generate(request_for(settings), user="u", inputs=EditInputs(images=Loader(LOGO)))
+    first, second = (call.request for call in route.calls)
+    assert LOGO.data in first.content and LOGO.data in second.content
+    assert len(first.content) == len(second.content)
+    assert KEY not in first.content.decode("latin-1")  # the key only in the header
 
 
 # --- against the strict fake ---------------------------------------------------------------------

@@ -4,7 +4,7 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import actions, commands, events, shortcuts, views
+from bot.listeners import actions, commands, events, functions, shortcuts, views
 
 
 def register(app: AsyncApp) -> None:
@@ -14,3 +14,4 @@ def register(app: AsyncApp) -> None:
     views.register(app)
     events.register(app)
     actions.register(app)
+    functions.register(app)

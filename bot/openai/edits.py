@@ -43,21 +43,10 @@ EDIT_INSTRUCTIONS = (
     "instruction. The image(s) the user gave, or the last image of this conversation, are the "
     "starting point: keep everything the instruction does not ask to change."
 )
-VARIATION_INSTRUCTION = (
-    "Make a new variation of this image. Keep its composition, subject, layout, colours and "
-    "style; vary the details so it is a fresh take on the same picture."
-)
 #: Image models that take ``input_fidelity`` (``InputFidelity`` schema; platform.md: not
 #: gpt-image-2).
 INPUT_FIDELITY_MODELS = frozenset({"gpt-image-1", "gpt-image-1.5"})
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
-
-
-def variation_prompt(prompt: str = "") -> str:
-    """The instruction for a variation of an image, optionally with what it showed (its
-    revised prompt). Send it with ``EditInputs(action="edit")``."""
-    prompt = prompt.strip()
-    return f"{VARIATION_INSTRUCTION} It shows: {prompt}" if prompt else VARIATION_INSTRUCTION
 
 
 def data_url(image: InputImage) -> str:

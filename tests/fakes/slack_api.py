@@ -31,6 +31,7 @@ from tests.fakes.slack_rules import (
     decode,
     missing,
 )
+from tests.fakes.slack_functions import WorkflowFunctions
 from tests.fakes.slack_socket import SocketMode
 from tests.fakes.slack_users import SlackUsers, UserNotFound
 from tests.fakes.slack_views import ViewMethods
@@ -199,6 +200,7 @@ class FakeSlack(FileMethods, ViewMethods, SocketMode, LocalServer):
             "reactions.remove": self._reactions_remove,
             "users.info": self._users_info,
         }
+        self.workflow = WorkflowFunctions(self)  # functions.*, chat.getPermalink, files.info
         self.app.router.add_route("*", "/api/{method}", self._api)
         self._init_files(self.app, share_delay_s)
         self._methods.update(self._view_methods())
@@ -285,8 +287,12 @@ class FakeSlack(FileMethods, ViewMethods, SocketMode, LocalServer):
             if self.app_token is None or token != self.app_token:
                 return _answer_error(SlackError("invalid_auth"))
             return web.json_response({"ok": True, "url": f"ws://{self.host}:{self.port}/socket"})
-        if token != self.bot_token:
-            return _answer_error(SlackError("invalid_auth"))
+        if method.startswith("functions."):
+            refusal = self.workflow.token_error(method, token, params)
+        else:
+            refusal = None if token == self.bot_token else "invalid_auth"
+        if refusal:
+            return _answer_error(SlackError(refusal))
         handler = self._methods.get(method)
         if handler is None:
             return _answer_error(SlackError("unknown_method"))

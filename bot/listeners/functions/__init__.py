@@ -1,0 +1,11 @@
+"""Workflow Builder custom step listeners (``function_executed`` events)."""
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.listeners.functions.generate_images import generate_images_step
+from bot.workflow import CALLBACK_ID
+
+
+def register(app: AsyncApp) -> None:
+    """Register the "Generate images" step (``functions.generate_images`` in the manifest)."""
+    app.function(CALLBACK_ID)(generate_images_step)
