@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.command import RawOptions, parse_command_text
 from bot.errors import UserInputError
-from bot.inputs import InputImage, download_input_images
+from bot.inputs import InputImage, check_input_files, download_input_images
 from bot.jobs import Destination, Job, Source
 from bot.openai.backends import EditInputs
 from bot.request import ImageRequest, build_request
@@ -194,8 +194,9 @@ def attached_edit_job(
     image = parent.image(instruction.number)
     if image is None:
         raise UserInputError(messages.no_such_image(instruction.number, len(parent.images)))
-    if len(files) > settings.max_input_images:
-        raise UserInputError(messages.input_too_many(len(files), settings.max_input_images))
+    check_input_files(
+        files, max_bytes=settings.max_input_image_bytes, max_images=settings.max_input_images
+    )
     request = edit_request(instruction.text, instruction.options, parent, settings)
     chosen = [{"id": image.file_id}, *(dict(file) for file in files)]
 
@@ -243,7 +244,14 @@ def new_job(
     client: AsyncWebClient,
     files: list[dict[str, Any]] | None = None,
 ) -> Job:
-    """A new generation; with ``files``, those images are its input."""
+    """A new generation; with ``files``, those images are its input. Raises
+    :class:`UserInputError` for a bad prompt or option, and for files that are visibly unusable
+    (too many, not PNG/JPEG/WebP, too big: :func:`bot.inputs.check_input_files`), so the person
+    hears it at once."""
     request = build_request(prompt, options, settings)
+    if files:
+        check_input_files(
+            files, max_bytes=settings.max_input_image_bytes, max_images=settings.max_input_images
+        )
     inputs = attached(client, files, settings) if files else None
     return Job(request=request, destination=destination, source=source, inputs=inputs)

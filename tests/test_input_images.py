@@ -8,6 +8,8 @@ import json
 
 import httpx
 
+from bot import messages
+
 from tests.fakes import make_png
 from tests.fakes.slack_events import app_mention_event, message_event
 from tests.harness import Imagine, modal_defaults
@@ -55,7 +57,15 @@ async def test_bad_files_are_refused_before_openai(start_imagine, openai_mock) -
         await imagine.slack.wait_for(lambda: imagine.slack.ephemerals)
         [answer] = imagine.slack.ephemerals
         assert "logo.svg" in answer["text"] and "PNG" in answer["text"]
+        pngs = [
+            imagine.slack.add_user_file(f"p{i}.png", make_png(8, 8), channel="D1", ts="1.000002")
+            for i in range(5)
+        ]
+        await imagine.event(message_event("combine these", ts="1700001100.000200", files=pngs))
+        await imagine.slack.wait_for(lambda: len(imagine.slack.ephemerals) == 2)
+        assert imagine.slack.ephemerals[1]["text"] == messages.input_too_many(5, 4)
         assert openai_mock["responses"].call_count == 0
+        assert imagine.slack.downloads == []  # refused before any download
 
 
 async def test_an_edit_falls_back_to_the_image_when_the_response_is_gone(
