@@ -247,11 +247,11 @@ class Settings(BaseSettings):
         "every channel (direct messages with Imagine are always allowed)",
     )
     workspace_settings_cache_s: float = Field(
-        default=1.0,
+        default=0.0,
         ge=0,
         le=5,
-        description="seconds a workspace's settings read from the database are reused before "
-        "they are read again (0: read on every request)",
+        description="seconds a workspace's settings read from the database may be reused "
+        "(0, the default: read for every request; reads in flight are shared)",
     )
     workspace_admin_cache_s: float = Field(
         default=60.0,

@@ -79,15 +79,16 @@ def resolve_url(url: str | None) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An :class:`AsyncEngine` for a URL from :func:`resolve_url`. For a SQLite file, its folder
-    is created and the SQLite transaction settings above are installed."""
+def create_engine(url: str, **options: Any) -> AsyncEngine:
+    """An :class:`AsyncEngine` for a URL from :func:`resolve_url` (``options`` go to
+    ``create_async_engine``, e.g. ``pool_size``). For a SQLite file, its folder is created and
+    the SQLite transaction settings above are installed."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, **options)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **options)
     event.listen(engine.sync_engine, "connect", _sqlite_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine

@@ -112,6 +112,7 @@ class Store:
         await self.reservations.flush()
         await self.conversations.close()
         await self.instances.unregister()
+        await self.workspace_settings.close()
         await self.engine.dispose()
 
 

@@ -1,5 +1,10 @@
 """Per-workspace settings in the database: each scope's overrides and the history of changes.
 
+Reads go through a small pool of their own (:data:`READER_POOL_SIZE` connections): they are on
+the ack path of every request, and must not wait for a connection behind the pipeline's writers
+(on SQLite those hold their connections while queueing for the write lock; WAL lets readers
+read meanwhile).
+
 A *scope* is ``team:<team_id>`` (a workspace) or ``enterprise:<enterprise_id>`` (an Enterprise
 Grid organisation, for org-wide installs); :func:`scopes_of` gives the scopes of a request, the
 organisation's first, so that a workspace's own values win over its organisation's. Reading a
@@ -17,9 +22,12 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.store import database
 from bot.store.quota import as_utc
 from bot.store.workspace_models import SettingsChangeRow, WorkspaceSettingsRow
 
+READER_POOL_SIZE = 2
+READER_POOL_OVERFLOW = 4
 S = cast(Table, WorkspaceSettingsRow.__table__)
 H = cast(Table, SettingsChangeRow.__table__)
 
@@ -53,12 +61,25 @@ class SettingsChange:
 
 
 class WorkspaceSettingsStore:
-    """Reads and writes the ``workspace_settings`` and ``settings_changes`` tables on ``engine``
-    (migrated by the store's Alembic migrations)."""
+    """Reads and writes the ``workspace_settings`` and ``settings_changes`` tables of
+    ``engine``'s database (migrated by the store's Alembic migrations). Call :meth:`close`."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._reader = engine.execution_options(imagine_read_only=True)
+        self._own_reader: AsyncEngine | None = None
+        if engine.url.database not in (None, "", ":memory:"):
+            self._own_reader = database.create_engine(
+                engine.url.render_as_string(hide_password=False),
+                pool_size=READER_POOL_SIZE,
+                max_overflow=READER_POOL_OVERFLOW,
+            )
+        reader = self._own_reader or engine
+        self._reader = reader.execution_options(imagine_read_only=True)
+
+    async def close(self) -> None:
+        """Close the readers' connections (the writer's engine is the store's)."""
+        if self._own_reader is not None:
+            await self._own_reader.dispose()
 
     async def overrides(self, scopes: list[str]) -> list[dict[str, Any]]:
         """The stored overrides of each of ``scopes``, in the same order (``{}`` for a scope
