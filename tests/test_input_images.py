@@ -9,7 +9,6 @@ import json
 import httpx
 
 from bot import messages
-
 from tests.fakes import make_png
 from tests.fakes.slack_events import app_mention_event, message_event
 from tests.harness import Imagine, modal_defaults
