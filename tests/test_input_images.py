@@ -60,7 +60,9 @@ async def test_bad_files_are_refused_before_openai(start_imagine, openai_mock) -
             imagine.slack.add_user_file(f"p{i}.png", make_png(8, 8), channel="D1", ts="1.000002")
             for i in range(5)
         ]
-        await imagine.event(message_event("combine these", ts="1700001100.000200", files=pngs))
+        await imagine.event(
+            message_event("combine these", ts="1700001100.000200", files=pngs), event_id="EvMany"
+        )
         await imagine.slack.wait_for(lambda: len(imagine.slack.ephemerals) == 2)
         assert imagine.slack.ephemerals[1]["text"] == messages.input_too_many(5, 4)
         assert openai_mock["responses"].call_count == 0
