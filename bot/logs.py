@@ -17,6 +17,7 @@ REDACTED = "[redacted]"
 _PATTERNS = (
     re.compile(r"xox[abeoprs]-[A-Za-z0-9-]+"),
     re.compile(r"xapp-[A-Za-z0-9-]+"),
+    re.compile(r"xwfp-[A-Za-z0-9-]+"),  # a workflow step's execution token (issue #9)
     re.compile(r"sk-[A-Za-z0-9_-]{8,}"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(https://hooks\.slack(?:-gov)?\.com/)\S+"),

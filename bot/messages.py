@@ -751,3 +751,9 @@ def step_thread_ts_invalid(value: str) -> str:
 def step_user_invalid(value: str) -> str:
     """Shown when “Requested by” is not a user id."""
     return f"`{value[:40]}` is not a Slack user. Choose a person for “Requested by”."
+
+
+STEP_INTERRUPTED = (
+    "Imagine restarted before this step finished, so no images were posted. "
+    "Run the workflow again."
+)

@@ -30,6 +30,7 @@ from bot.openai.model_check import check_models
 from bot.recovery import tell_interrupted_at_start, tell_unfinished
 from bot.services import Services, open_services
 from bot.settings import Settings
+from bot.workflow.recovery import fail_interrupted_steps
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ async def serve(settings: Settings) -> None:
     else:
         log.info("Imagine is listening on port %d (POST %s)", settings.port, EVENTS_PATH)
     await tell_interrupted_at_start(services)
+    await fail_interrupted_steps(services)
     await stop.wait()
 
     log.info("shutting down: %d running, %d waiting", services.jobs.running, services.jobs.waiting)

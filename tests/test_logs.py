@@ -34,14 +34,16 @@ def test_formatter_redacts_values_shapes_and_tracebacks(captured_logs) -> None:
         "headers {'Authorization': 'Bearer xoxb-9-9-other'} hook https://hooks.slack.com/actions/T1/2/abc"
     )
     log.warning("app token xapp-1-A1-123-abc signing %s", SIGNING_SECRET)
+    log.debug("event {'bot_access_token': 'xwfp-1-2-workflowsteptoken'}")
     try:
         raise RuntimeError(f"failed with {OPENAI_KEY} and {SIGNING_SECRET}")
     except RuntimeError:
         log.exception("boom")
     text = captured_logs.getvalue()
-    for secret in (*SECRETS, "xoxb-9-9-other", "xapp-1-A1-123-abc", "/actions/T1/2/abc"):
+    shapes = ("xoxb-9-9-other", "xapp-1-A1-123-abc", "/actions/T1/2/abc", "xwfp-1-2-workflow")
+    for secret in (*SECRETS, *shapes):
         assert secret not in text
-    assert text.count("[redacted]") >= 7
+    assert text.count("[redacted]") >= 8
     assert "Traceback" in text and "RuntimeError" in text
 
 

@@ -67,6 +67,7 @@ async def test_step_posts_images_and_completes_with_the_declared_outputs(start_i
         for method in ("files.getUploadURLExternal", "files.completeUploadExternal", "files.info"):
             assert {bearer(call) for call in slack.calls_to(method)} == {BOT_TOKEN}
         assert not slack.ephemerals  # the workflow, not an ephemeral message, reports
+        assert await imagine.services.store.workflow_steps.status(execution.id) == "completed"
 
 
 @pytest.mark.parametrize(
@@ -272,3 +273,21 @@ def test_manifest_declares_the_step() -> None:
     for spec in [*params.values(), *FUNCTION["output_parameters"].values()]:
         assert spec["title"] and spec["description"]
     assert all(re.fullmatch(r"[a-z_]+", name) for name in params)
+
+
+async def test_a_step_whose_job_is_cancelled_while_waiting_fails(
+    start_imagine, openai_mock
+) -> None:
+    openai_mock["responses"].mock(side_effect=slow(1))
+    async with start_imagine(max_concurrent_jobs=1) as imagine:
+        imagine.slack.workflow.declare(MANIFEST["functions"])
+        running, _, _ = await imagine.function_executed(inputs())
+        waiting, _, _ = await imagine.function_executed(inputs(prompt="another"))
+        await imagine.slack.wait_for(lambda: imagine.services.jobs.waiting == 1)
+        [job] = imagine.services.jobs.order()
+        assert imagine.services.jobs.cancel(job.id) == "waiting"
+        await imagine.slack.wait_for(lambda: waiting.state != "running")
+        assert waiting.state == "failed" and waiting.error == messages.CANCELLED
+        await imagine.slack.wait_for(lambda: running.state != "running", timeout=15)
+        assert running.state == "completed"
+        assert await imagine.services.store.workflow_steps.status(waiting.id) == "failed"

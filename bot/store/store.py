@@ -13,6 +13,8 @@
   (issue #8).
 - :attr:`Store.workspace_settings` (:mod:`bot.store.workspace_settings`): each workspace's
   settings and their change history (issue #11).
+- :attr:`Store.workflow_steps` (:mod:`bot.store.workflow_steps`): Workflow Builder step
+  executions (issue #9).
 
 Times are stored in UTC; the user's day and the workspace's month are UTC periods.
 """
@@ -31,6 +33,7 @@ from bot.store.regenerate_keys import RegenerateKeys
 from bot.store.reports import Reports
 from bot.store.reservations import Reservations
 from bot.store.rows import JobRows, error_code
+from bot.store.workflow_steps import WorkflowSteps
 from bot.store.workspace_settings import WorkspaceSettingsStore
 
 
@@ -64,6 +67,7 @@ class Store:
         )
         self.conversations = ConversationStore(engine, retention_days=conversation_retention_days)
         self.workspace_settings = WorkspaceSettingsStore(engine)
+        self.workflow_steps = WorkflowSteps(engine, instances=self.instances)
 
     @classmethod
     async def open(

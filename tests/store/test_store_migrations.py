@@ -21,8 +21,9 @@ from tests.store.support import open_store, worker_env
 
 TABLES = {"alembic_version", "generations", "usage_counters", "regenerate_keys", "instances"}
 TABLES |= {"workspace_settings", "settings_changes"}  # issue #11
+TABLES |= {"workflow_steps"}  # issue #9
 TABLES |= {"conversation_turns"}  # issue #8
-HEAD = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
+HEAD = ScriptDirectory.from_config(database.alembic_config()).get_current_head()  # one head
 
 
 def _tables(connection: Connection) -> set[str]:

@@ -27,6 +27,7 @@ from bot.errors import UserInputError
 from bot.jobs import Destination, Job, JobWatch
 from bot.listeners.common import enqueue, services_of, settings_of
 from bot.services import Services
+from bot.settings import Settings
 from bot.workflow.inputs import parse_inputs
 from bot.workflow.outputs import Accounting, build_outputs
 
@@ -86,22 +87,50 @@ async def _run(
         thread_ts=step.thread_ts,
     )
     job = Job(request=step.request, destination=destination, source="workflow", watch=JobWatch())
+    claimed = await services.store.workflow_steps.claim(
+        execution_id,
+        team_id=destination.team_id,
+        job_id=job.id,
+        token=context.function_bot_access_token,
+        event_id=str(body.get("event_id") or "") or None,
+    )
+    if not claimed:  # another instance (or an earlier delivery) runs it
+        log.info("workflow step %s is already running elsewhere", execution_id)
+        return
+    ended = "failed"
+    try:
+        if await _run_job(services, job, settings, complete, fail, execution_id):
+            ended = "completed"
+    finally:
+        await services.store.workflow_steps.finish(execution_id, ended)
+
+
+async def _run_job(
+    services: Services,
+    job: Job,
+    settings: Settings,
+    complete: AsyncComplete,
+    fail: AsyncFail,
+    execution_id: str,
+) -> bool:
+    """Submit ``job``, wait for its outcome and end the step; True when it completed."""
     position, text = await enqueue(services, job, settings)
     if position is None:
         await _end(fail, text, execution_id)
-        return
+        return False
     assert job.watch is not None
     result = await job.watch.wait()
     if not result.ok:
         await _end(fail, result.error_text or messages.UNEXPECTED, execution_id)
-        return
+        return False
     outputs = await build_outputs(services.slack, job, result, await _accounting(services, job))
     try:
         await complete(outputs=outputs)
     except SlackApiError as exc:
         log.error("functions.completeSuccess failed for %s: %s", execution_id, _code(exc))
-        return
+        return False
     log.info("workflow step %s completed with job %s", execution_id, job.id)
+    return True
 
 
 async def _accounting(services: Services, job: Job) -> Accounting:
