@@ -105,6 +105,12 @@ async def test_step_without_a_user_uses_the_person_who_ran_the_workflow(start_im
         (inputs(preset="poster"), messages.step_preset_unknown("poster")),
         (inputs(channel_id=""), messages.STEP_CHANNEL_MISSING),
         (inputs(thread_ts="yesterday"), messages.step_thread_ts_invalid("yesterday")),
+        (
+            inputs(message_context={"channel_id": "C2", "message_ts": "1700000000.000100"}),
+            messages.step_thread_elsewhere("C2", "C1"),
+        ),
+        (inputs(user_id="alice"), messages.step_user_invalid("alice")),
+        (inputs(prompt={"type": "rich_text"}), messages.step_input_malformed("prompt")),
     ],
 )
 async def test_invalid_inputs_fail_the_step_with_the_same_text_as_imagine(
@@ -291,3 +297,18 @@ async def test_a_step_whose_job_is_cancelled_while_waiting_fails(
         await imagine.slack.wait_for(lambda: running.state != "running", timeout=15)
         assert running.state == "completed"
         assert await imagine.services.store.workflow_steps.status(waiting.id) == "failed"
+
+
+async def test_a_partly_failed_request_completes_with_the_images_made(
+    start_imagine, openai_mock
+) -> None:
+    from tests.conftest import responses_answer
+
+    answers = iter([responses_answer, openai_error(400, "moderation_blocked")])
+    openai_mock["responses"].mock(side_effect=lambda request: next(answers)(request))
+    async with start_imagine() as imagine:
+        execution, _ = await run_step(imagine, inputs(n=2))
+        assert execution.state == "completed", execution.error
+        assert execution.outputs["image_count"] == 1
+        [message] = [m for m in imagine.slack.messages if m.files]
+        assert len(message.files) == 1 and not imagine.slack.ephemerals

@@ -176,3 +176,12 @@ def test_direct_messages_are_always_allowed(make_settings: Callable[..., Setting
     assert not fields.channel_allowed(limited, "C2")
     assert fields.channel_allowed(limited, "D42")
     assert fields.channel_allowed(make_settings(), "C2")
+
+
+def test_long_values_are_shortened_for_the_home_tab() -> None:
+    channels = [f"C{i:09d}" for i in range(100)]
+    shown = fields.shown("allowed_channel_ids", channels)
+    assert shown.startswith("<#C000000000>, <#C000000001>") and shown.endswith("and 90 others")
+    assert fields.shown("brand_guide", "x" * 500) == "“" + "x" * 59 + "…”"
+    assert fields.shown("monthly_budget_usd", None) == "no budget"
+    assert fields.shown("user_daily_image_limit", 1) == "1 image"

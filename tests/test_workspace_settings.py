@@ -186,6 +186,14 @@ async def test_requests_outside_the_allowed_channels_are_refused(
         assert imagine.slack.ephemerals[-1]["thread_ts"] == "1700000000.000300"
         await imagine.slack.wait_for(lambda: len(openai_mock["responses"].calls) == 2)
         assert len(openai_mock["responses"].calls) == 2  # C1 and the DM only
+        registry = imagine.services.metrics.registry
+        refusals = {
+            source: registry.get_sample_value(
+                "imagine_requests_total", {"source": source, "outcome": "refused_channel"}
+            )
+            for source in ("command", "shortcut:slide", "mention")
+        }
+        assert refusals == {"command": 2, "shortcut:slide": 1, "mention": 1}
 
 
 async def test_regenerate_is_refused_once_its_channel_is_no_longer_allowed(

@@ -52,6 +52,7 @@ BRAND_GUIDE_MAX = 2000
 DAILY_LIMIT_MAX = 100_000
 BUDGET_MAX_USD = 1_000_000.0
 CHANNELS_MAX = 100
+CHANNELS_SHOWN = 10  # on the Home tab, so that a section stays within 3,000 characters
 
 
 def check(name: str, value: Any, caps: ModelCapabilities) -> Any:
@@ -186,5 +187,9 @@ def shown(name: str, value: Any) -> str:
     if name == BUDGET:
         return "no budget" if value is None else messages.usd(float(value))
     if name == CHANNELS:
-        return "every channel" if not value else ", ".join(f"<#{c}>" for c in value)
+        if not value:
+            return "every channel"
+        listed = ", ".join(f"<#{c}>" for c in value[:CHANNELS_SHOWN])
+        more = len(value) - CHANNELS_SHOWN
+        return listed + (f" and {messages.plural(more, 'other')}" if more > 0 else "")
     return f"`{value}`"

@@ -66,6 +66,7 @@ async def imagine_command(
         return
 
     if refusal and (opens_modal or parsed.kind == "generate"):
+        services.metrics.refused("command", "channel")
         await ack(text=refusal, response_type="ephemeral")
     elif opens_modal:
         await ack()

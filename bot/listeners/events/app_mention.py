@@ -62,6 +62,7 @@ async def handle_mention(
     )
     settings = await settings_of(services, context)
     if refusal := channel_refusal(settings, mention.channel):
+        services.metrics.refused("mention", "channel")
         await notify(client, destination, refusal)
         return
     bot_user_id = context.bot_user_id

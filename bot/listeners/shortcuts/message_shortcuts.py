@@ -75,6 +75,7 @@ async def _open(
             thread_ts=action.thread_ts,
             response_url=action.response_url,
         )
+        services.metrics.refused(f"shortcut:{preset}", "channel")
         await notify(client, destination, refusal)
         return
     prefill = slack_to_plain(action.message.text)
