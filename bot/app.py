@@ -16,9 +16,11 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import listeners
+from bot import listeners, messages
 from bot.listeners.common import SERVICES_KEY
+from bot.oauth.flow import build_oauth_flow
 from bot.services import Services
+from bot.store import OAuthStateStore
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,10 @@ def create_app(services: Services) -> AsyncApp:
     """An ``AsyncApp`` on ``services.slack`` with every listener registered.
 
     In HTTP mode Bolt verifies each request's signature with ``SLACK_SIGNING_SECRET`` and answers
-    401 when it does not match; Socket Mode connections need no signature.
+    401 when it does not match; Socket Mode connections need no signature. Single-workspace mode
+    authorizes every request with ``SLACK_BOT_TOKEN``; OAuth mode with the bot token of the
+    request's own workspace (or Enterprise Grid org), found in the installation store, and the
+    app gets Bolt's OAuth flow (``app.oauth_flow``) for ``/slack/install`` and the redirect.
     """
     settings = services.settings
     signing_secret = settings.slack_signing_secret
@@ -38,13 +43,24 @@ def create_app(services: Services) -> AsyncApp:
         session=services.slack.session,
         retry_handlers=services.slack.retry_handlers,
     )
-    app = AsyncApp(
-        client=bolt_client,
-        authorize=single_workspace_authorize(services.slack),
-        signing_secret=signing_secret.get_secret_value() if signing_secret else "",
-        request_verification_enabled=not settings.socket_mode,
-        logger=logging.getLogger("bot.bolt"),
-    )
+    common = {
+        "client": bolt_client,
+        "signing_secret": signing_secret.get_secret_value() if signing_secret else "",
+        "request_verification_enabled": not settings.socket_mode,
+        "logger": logging.getLogger("bot.bolt"),
+    }
+    if services.installations is not None:
+        states = OAuthStateStore(settings.slack_state_expiration_s, services.store.engine)
+        flow = build_oauth_flow(
+            settings, installations=services.installations, states=states, client=bolt_client
+        )
+        app = AsyncApp(
+            oauth_flow=flow,
+            user_facing_authorize_error_message=messages.NOT_INSTALLED,
+            **common,  # type: ignore[arg-type]
+        )
+    else:
+        app = AsyncApp(authorize=single_workspace_authorize(services.slack), **common)  # type: ignore[arg-type]
 
     async def inject_services(
         context: AsyncBoltContext,

@@ -193,3 +193,16 @@ class CapacityWaitError(ImagineError):
     def __init__(self, max_wait_s: float) -> None:
         self.max_wait_s = max_wait_s
         super().__init__(f"waited {max_wait_s:g}s for OpenAI capacity")
+
+
+# --- Installations (OAuth mode) -----------------------------------------------------------------
+
+
+class NotInstalledError(ImagineError):
+    """No usable installation (bot token) for the workspace ``team_id`` (of the Enterprise Grid
+    org ``enterprise_id``, if any): it uninstalled the app or revoked its token."""
+
+    def __init__(self, team_id: str | None, enterprise_id: str | None = None) -> None:
+        self.team_id = team_id
+        self.enterprise_id = enterprise_id
+        super().__init__(f"no installation for team={team_id} enterprise={enterprise_id}")

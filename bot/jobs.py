@@ -50,7 +50,9 @@ class Destination:
 
     ``thread_ts`` makes the images a thread reply; ``response_url`` (slash commands, shortcuts)
     carries ephemeral answers, else ``chat.postEphemeral`` does; ``source_ts`` is the message that
-    shows progress reactions (message shortcuts, mentions).
+    shows progress reactions (message shortcuts, mentions). ``team_id`` is the workspace the
+    request came from and ``enterprise_id`` its Enterprise Grid org, if any: together they pick
+    the bot token the job is delivered with (OAuth mode).
     """
 
     team_id: str
@@ -59,6 +61,7 @@ class Destination:
     thread_ts: str | None = None
     response_url: str | None = None
     source_ts: str | None = None
+    enterprise_id: str | None = None
 
 
 @dataclass(eq=False)

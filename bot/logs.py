@@ -1,8 +1,8 @@
 """Logging set-up with secret redaction.
 
 :class:`RedactingFormatter` removes the configured secrets and anything shaped like a Slack
-token, an OpenAI key, a bearer token or a ``response_url`` from every formatted line, tracebacks
-included, whichever library logged it (slack_sdk, httpx, aiohttp, bolt).
+token, an OpenAI key, a bearer or basic credential or a ``response_url`` from every formatted
+line, tracebacks included, whichever library logged it (slack_sdk, httpx, aiohttp, bolt).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ _PATTERNS = (
     re.compile(r"xapp-[A-Za-z0-9-]+"),
     re.compile(r"xwfp-[A-Za-z0-9-]+"),  # a workflow step's execution token (issue #9)
     re.compile(r"sk-[A-Za-z0-9_-]{8,}"),
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"(?i)((?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(https://hooks\.slack(?:-gov)?\.com/)\S+"),
 )
 

@@ -757,3 +757,52 @@ STEP_INTERRUPTED = (
     "Imagine restarted before this step finished, so no images were posted. "
     "Run the workflow again."
 )
+
+
+# --- Installation pages and uninstalled workspaces (OAuth mode, issue #11) ---------------------
+
+INSTALL_PAGE_TITLE = "Add Imagine to Slack"
+INSTALL_PAGE_TEXT = (
+    "Imagine turns a prompt into images right where your team works: /imagine, message "
+    "shortcuts and mentions. Add it to your Slack workspace:"
+)
+INSTALLED_TITLE = "Imagine is installed"
+INSTALL_FAILED_TITLE = "Imagine was not installed"
+INSTALL_AGAIN = "Start again from the Add to Slack page"
+NOT_INSTALLED = (
+    ":warning: Imagine is no longer installed in this workspace, so it cannot answer. "
+    "Ask a workspace admin to add it again."
+)
+_INSTALL_FAILURES = {
+    "access_denied": "The installation was cancelled, so nothing was installed.",
+    "invalid_browser": (
+        "This installation was started in another browser, or its link has expired, so it "
+        "cannot be finished here."
+    ),
+    "invalid_state": "This installation link has expired or has already been used.",
+    "missing_code": "Slack did not send an authorization code.",
+    "invalid_code": (
+        "Slack did not accept the installation: the authorization code was refused or has "
+        "expired, or Slack could not be reached."
+    ),
+    "storage_error": "Imagine could not save the installation. Please try again in a few minutes.",
+    "server_error": "Imagine could not finish the installation. Please try again in a few minutes.",
+}
+
+
+def installed(team_name: str | None) -> str:
+    """The page after a successful installation (plain text; the page escapes it)."""
+    where = f"the {team_name} workspace" if team_name else "your workspace"
+    return (
+        f"Imagine is now in {where}. Type /imagine and a prompt in any channel, or open "
+        "Imagine's Home tab to get started."
+    )
+
+
+def install_failed(reason: str) -> str:
+    """Why an installation failed (``reason``: Bolt's failure reason, or the ``error`` Slack put
+    on the redirect), in plain text; the page escapes it."""
+    known = _INSTALL_FAILURES.get(reason)
+    if known is None:
+        known = f"Slack reported an error: {reason[:100]}."
+    return f"{known} {INSTALL_AGAIN}."

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import errors, messages
 from bot.cancel import cancel_blocks
+from bot.clients import SlackClients
 from bot.delivery import Progress, notify, post_regenerate_button, upload_images
 from bot.jobs import Job, JobResult
 from bot.metrics import Metrics
@@ -75,7 +76,9 @@ class PayloadLease:
 
 
 class Pipeline:
-    """Runs jobs end to end. ``payload_slots`` bounds the jobs holding image bytes at once;
+    """Runs jobs end to end. ``clients`` gives each job the Slack client of its own workspace
+    (:meth:`bot.clients.SlackClients.for_team`; ``slack`` alone: one client for every job);
+    ``payload_slots`` bounds the jobs holding image bytes at once;
     ``job_timeout_s`` is each job's overall deadline (retries included), counted from its first
     call admitted by ``pacer`` (at once without a pacer) and paused while it waits for OpenAI
     capacity, at most ``max_wait_s`` in all; ``recorder``, when set, is told each job's start,
@@ -86,7 +89,8 @@ class Pipeline:
     def __init__(
         self,
         *,
-        slack: AsyncWebClient,
+        clients: SlackClients | None = None,
+        slack: AsyncWebClient | None = None,
         backend: ImageBackend,
         regenerate: RegenerateStore,
         model: str,
@@ -103,7 +107,11 @@ class Pipeline:
         self._prices = prices or PriceTable.default()
         self._pacer = pacer
         self._max_wait_s = max_wait_s
-        self._slack = slack
+        if clients is None:
+            if slack is None:
+                raise TypeError("Pipeline needs clients (or one slack client)")
+            clients = SlackClients(slack)  # one workspace
+        self._clients = clients
         self._backend = backend
         self._regenerate = regenerate
         self._model = model
@@ -115,9 +123,33 @@ class Pipeline:
     async def run(self, job: Job) -> None:
         """Generate and deliver ``job``. Every failure ends in a message to the requester; a
         job its owner cancelled ends ``cancelled`` without a word (the Cancel button answered);
-        cancellation at shutdown propagates, and the server tells the owner."""
+        cancellation at shutdown propagates, and the server tells the owner. A workspace that
+        uninstalled the app meanwhile cannot be told: its job is recorded and dropped."""
         started = time.monotonic()
-        progress = Progress(self._slack, job.destination)
+        destination = job.destination
+        try:
+            slack = await self._clients.for_team(destination.team_id, destination.enterprise_id)
+        except errors.NotInstalledError as exc:
+            await self._not_installed(job, exc, started)
+            return
+        await self._run(job, slack, started)
+
+    async def _not_installed(self, job: Job, exc: errors.NotInstalledError, started: float) -> None:
+        outcome = type(exc).__name__
+        log.warning("job %s dropped: team %s has no installation", job.id, exc.team_id)
+        if self._recorder:
+            await self._recorder.started(job)
+            await self._recorder.finished(job, outcome=outcome, error=exc)
+        self._log(job, started, 0, outcome)
+        if self._metrics is not None:
+            self._metrics.job_done(
+                job.source, self._model, job.request.quality, outcome, job.created_at
+            )
+        if job.watch:
+            job.watch.settle(JobResult(outcome, error_text=messages.NOT_INSTALLED))
+
+    async def _run(self, job: Job, slack: AsyncWebClient, started: float) -> None:
+        progress = Progress(slack, job.destination)
         outcome, delivered = "failed", 0
         error: BaseException | None = None
         result = JobResult("failed", error_text=messages.UNEXPECTED)
@@ -125,21 +157,21 @@ class Pipeline:
             await self._recorder.started(job)
         await progress.start()
         try:
-            generation, file_ids = await self._generate_and_upload(job)
+            generation, file_ids = await self._generate_and_upload(job, slack)
             delivered = len(generation.images)
             outcome = "partial" if generation.failures else "ok"
             result = JobResult(outcome, generation=generation, file_ids=tuple(file_ids))
-            await self._after_delivery(job, generation, file_ids)
+            await self._after_delivery(job, generation, file_ids, slack)
         except TimeoutError as exc:
             outcome, error = "timeout", exc
             result = JobResult(outcome, error_text=messages.job_timed_out(self._job_timeout_s))
-            await self._tell(job, result.error_text)
+            await self._tell(job, result.error_text, slack)
         except errors.ImagineError as exc:
             outcome, error = type(exc).__name__, exc
             level = logging.ERROR if isinstance(exc, ADMIN_PROBLEMS) else logging.WARNING
             log.log(level, "job %s failed: %s", job.id, exc)
             result = JobResult(outcome, error_text=messages.for_error(exc))
-            await self._tell(job, result.error_text)
+            await self._tell(job, result.error_text, slack)
         except asyncio.CancelledError as exc:
             if not job.control.cancelled:
                 outcome, error = "interrupted", exc
@@ -167,7 +199,9 @@ class Pipeline:
             if job.watch:
                 job.watch.settle(result)
 
-    async def _generate_and_upload(self, job: Job) -> tuple[Generation, list[str]]:
+    async def _generate_and_upload(
+        self, job: Job, slack: AsyncWebClient
+    ) -> tuple[Generation, list[str]]:
         """Generate the images and upload them as one message, within the job's deadline and
         holding a payload slot from the first answer (or from the download of input images) to
         the end of the upload. Returns the generation without its image bytes, and the uploaded
@@ -177,7 +211,7 @@ class Pipeline:
 
         async def tell_wait(estimate_s: float) -> None:
             text = messages.waiting_for_capacity(estimate_s)
-            await notify(self._slack, destination, text, cancel_blocks(text, job.id))
+            await notify(slack, destination, text, cancel_blocks(text, job.id))
 
         try:
             async with asyncio.timeout(None) as deadline:
@@ -199,7 +233,7 @@ class Pipeline:
                 if self._threads is not None:
                     self._threads.uploading(job)
                 file_ids = await upload_images(
-                    self._slack,
+                    slack,
                     destination,
                     generation.images,
                     caption=messages.result_caption(
@@ -216,7 +250,9 @@ class Pipeline:
             lease.release()
         return generation.without_data(), file_ids
 
-    async def _after_delivery(self, job: Job, generation: Generation, file_ids: list[str]) -> None:
+    async def _after_delivery(
+        self, job: Job, generation: Generation, file_ids: list[str], slack: AsyncWebClient
+    ) -> None:
         """Record the result (history, and its thread's conversation), offer Regenerate and the
         per-image actions, and tell the user about images that failed."""
         if self._recorder:
@@ -234,22 +270,24 @@ class Pipeline:
         destination = job.destination
         turn = None
         if self._threads is not None:
-            turn = await self._threads.delivered(self._slack, job, generation, file_ids)
+            turn = await self._threads.delivered(slack, job, generation, file_ids)
         # Regenerate runs the request again as it was; one that started from images (an edit,
         # variations, people's files) offers the per-image actions only.
         key = await self._regenerate.put(RegenerateEntry.of(job)) if job.inputs is None else None
         extra = per_image_elements(job.id, len(turn.images)) if turn is not None else []
-        await post_regenerate_button(self._slack, destination, key, extra)
+        await post_regenerate_button(slack, destination, key, extra)
         if generation.failures:
             reason = messages.for_error(generation.failures[0])
             await self._tell(
-                job, messages.partial_failure(len(generation.failures), job.request.n, reason)
+                job,
+                messages.partial_failure(len(generation.failures), job.request.n, reason),
+                slack,
             )
 
-    async def _tell(self, job: Job, text: str | None) -> None:
+    async def _tell(self, job: Job, text: str | None, slack: AsyncWebClient) -> None:
         """Tell the requester ``text`` ephemerally, unless a watcher tells them (workflow)."""
         if text and job.watch is None:
-            await notify(self._slack, job.destination, text)
+            await notify(slack, job.destination, text)
 
     def _log(self, job: Job, started: float, delivered: int, outcome: str) -> None:
         now = time.monotonic()

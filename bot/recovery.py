@@ -2,6 +2,8 @@
 
 - At shutdown (SIGTERM): jobs still waiting, and running jobs past ``SHUTDOWN_GRACE_S``, are
   recorded as ``interrupted`` and their owners told at once.
+- Each owner is told with their own workspace's bot token (``services.clients.for_team``); a
+  workspace that has uninstalled the app is skipped.
 - At start: rows a crashed process left ``queued`` or ``running`` are found by the store
   (:meth:`bot.store.interrupted.InterruptedJobs.claim`, each returned once) and their owners told.
 """
@@ -16,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.delivery import notify, regenerate_blocks
+from bot.errors import NotInstalledError
 from bot.jobs import Destination, Job, JobResult
 from bot.regenerate import RegenerateEntry
 from bot.services import Services
@@ -34,7 +37,10 @@ async def tell_unfinished(services: Services, jobs: list[Job]) -> None:
             return
         key = await services.store.regenerate.put(RegenerateEntry.of(job))
         text = messages.interrupted_notice(job.request.user_prompt)
-        await notify(services.slack, job.destination, text, regenerate_blocks(text, key))
+        destination = job.destination
+        client = await _client(services, destination.team_id, destination.enterprise_id)
+        if client is not None:
+            await notify(client, destination, text, regenerate_blocks(text, key))
 
     await asyncio.gather(*(tell(job) for job in jobs))
 
@@ -42,10 +48,26 @@ async def tell_unfinished(services: Services, jobs: list[Job]) -> None:
 async def tell_interrupted_at_start(services: Services) -> int:
     """Tell the owners of jobs a previous process left unfinished; returns how many."""
     interrupted = await services.store.interrupted.claim()
-    await asyncio.gather(*(_tell_owner(services.slack, job) for job in interrupted))
+
+    async def tell(job: InterruptedJob) -> None:
+        client = await _client(services, job.team_id, None)
+        if client is not None:
+            await _tell_owner(client, job)
+
+    await asyncio.gather(*(tell(job) for job in interrupted))
     if interrupted:
         log.info("told %d owners of interrupted jobs", len(interrupted))
     return len(interrupted)
+
+
+async def _client(
+    services: Services, team_id: str, enterprise_id: str | None
+) -> AsyncWebClient | None:
+    try:
+        return await services.clients.for_team(team_id, enterprise_id)
+    except NotInstalledError:
+        log.warning("cannot tell owners in team %s: Imagine is not installed there", team_id)
+        return None
 
 
 async def _tell_owner(client: AsyncWebClient, job: InterruptedJob) -> None:

@@ -1,6 +1,7 @@
 """The aiohttp server: ``POST /slack/events`` (commands, interactivity and events),
-``GET /healthz`` and ``GET /metrics`` (Prometheus, :mod:`bot.metrics`); and :func:`serve`,
-which runs the app until SIGTERM and shuts down gracefully.
+``GET /healthz`` and ``GET /metrics`` (Prometheus, :mod:`bot.metrics`); in OAuth mode also
+``GET /slack/install`` ("Add to Slack") and ``GET /slack/oauth_redirect`` (Bolt's OAuth flow);
+and :func:`serve`, which runs the app until SIGTERM and shuts down gracefully.
 
 Requests are read and checked before Bolt sees them, so that bad input gets a 4xx and never a
 5xx: a body over ``MAX_BODY_BYTES`` gets 413, invalid UTF-8 or an unreadable payload 400; Bolt
@@ -84,6 +85,24 @@ async def slack_events(request: web.Request) -> web.StreamResponse:
     return await to_aiohttp_response(bolt_response)
 
 
+async def oauth_page(request: web.Request) -> web.StreamResponse:
+    """``GET /slack/install`` and ``GET /slack/oauth_redirect``: Bolt's OAuth flow (OAuth mode).
+    Every outcome is an HTML page (:mod:`bot.oauth.pages`)."""
+    bolt: AsyncApp = request.app[BOLT_APP_KEY]
+    flow = bolt.oauth_flow
+    assert flow is not None  # the routes exist only in OAuth mode
+    bolt_request = AsyncBoltRequest(
+        body="",
+        query=request.query_string,
+        headers=request.headers,  # type: ignore[arg-type]
+    )
+    if request.path == flow.install_path:
+        bolt_response = await flow.handle_installation(bolt_request)
+    else:
+        bolt_response = await flow.handle_callback(bolt_request)
+    return await to_aiohttp_response(bolt_response)
+
+
 async def healthz(request: web.Request) -> web.Response:
     """``GET /healthz``: 200 while taking work, 503 once shutdown began. The JSON body gives
     jobs running and waiting, and the event loop's worst lag in milliseconds."""
@@ -106,7 +125,8 @@ def create_web_app(
     monitor: LoopLagMonitor | None = None,
 ) -> web.Application:
     """The aiohttp application: ``/healthz``, ``/metrics`` (Prometheus text format, from
-    ``services.metrics``) and, unless ``with_events=False`` (Socket Mode), ``/slack/events``."""
+    ``services.metrics``), unless ``with_events=False`` (Socket Mode) ``/slack/events``, and the
+    OAuth pages whenever the app has an OAuth flow."""
     web_app = web.Application(client_max_size=services.settings.max_body_bytes)
     web_app[SERVICES_APP_KEY] = services
     web_app[MONITOR_APP_KEY] = monitor or LoopLagMonitor()
@@ -115,12 +135,18 @@ def create_web_app(
     web_app.router.add_get(METRICS_PATH, make_aiohttp_handler(services.metrics.registry))
     if with_events:
         web_app.router.add_post(EVENTS_PATH, slack_events)
+    if bolt.oauth_flow is not None:
+        web_app.router.add_get(bolt.oauth_flow.install_path, oauth_page)
+        web_app.router.add_get(bolt.oauth_flow.redirect_uri_path, oauth_page)
     return web_app
 
 
 async def check_slack_token(services: Services) -> None:
     """Call ``auth.test`` once at start. Raises :class:`ConfigError` when Slack rejects the bot
-    token; a Slack that cannot be reached is logged and the app starts anyway."""
+    token; a Slack that cannot be reached is logged and the app starts anyway. OAuth mode has no
+    token of its own to check (each workspace's is checked on its requests)."""
+    if services.settings.oauth:
+        return
     try:
         identity = await services.slack.auth_test()
     except SlackApiError as exc:
@@ -173,6 +199,8 @@ async def serve(settings: Settings) -> None:
         log.info("Imagine is connected over Socket Mode; /healthz on port %d", settings.port)
     else:
         log.info("Imagine is listening on port %d (POST %s)", settings.port, EVENTS_PATH)
+    if bolt.oauth_flow is not None:
+        log.info("OAuth mode: Add to Slack at GET %s", bolt.oauth_flow.install_path)
     await tell_interrupted_at_start(services)
     await fail_interrupted_steps(services)
     await stop.wait()

@@ -12,9 +12,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.capabilities import capabilities_for
+from bot.clients import SlackClients
 from bot.dedup import RecentIds
 from bot.jobs import JobQueue
 from bot.metrics import Metrics
@@ -24,7 +26,7 @@ from bot.openai.pacing import Pacer
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.shares import ShareTracker
-from bot.store import PriceTable, Store
+from bot.store import InstallationStore, PriceTable, Store
 from bot.threads import Threads
 from bot.workflow.running import RunningSteps
 from bot.workspace.admins import AdminCheck
@@ -48,10 +50,16 @@ class Services:
     (issue #9).
 
     ``settings`` are the environment's; a request's own are :meth:`settings_for` its
-    workspace."""
+    workspace. ``slack`` carries ``SLACK_BOT_TOKEN`` in single-workspace mode and no token in
+    OAuth mode; background work gets the client of a job's workspace from
+    ``clients.for_team(team_id, enterprise_id)``. ``installations`` is the installation store in
+    OAuth mode, else ``None``.
+    """
 
     settings: Settings
     slack: AsyncWebClient
+    clients: SlackClients
+    installations: InstallationStore | None
     openai: OpenAIClient
     backend: ImageBackend
     pipeline: Pipeline
@@ -86,9 +94,11 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     """An ``AsyncWebClient`` for ``SLACK_API_URL`` that retries 429 after ``Retry-After``,
     5xx and connection errors a bounded number of times (slack_sdk's own async handlers), on one
     shared aiohttp session so that connections (and their TLS handshakes) are reused; without
-    it slack_sdk opens a session per call. Call inside a running event loop."""
+    it slack_sdk opens a session per call. It carries ``SLACK_BOT_TOKEN``, or no token in OAuth
+    mode. Call inside a running event loop."""
+    token = settings.slack_bot_token
     return AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
+        token=token.get_secret_value() if token is not None else None,
         base_url=settings.slack_api_url,
         timeout=SLACK_TIMEOUT_S,
         session=aiohttp.ClientSession(),
@@ -133,6 +143,17 @@ def build_services(
     """Build :class:`Services` around an open ``store``. Must be called inside a running event
     loop (the job queue creates asyncio tasks)."""
     slack = slack or slack_client(settings)
+    installations: InstallationStore | None = None
+    rotator: AsyncTokenRotator | None = None
+    if settings.oauth:
+        assert settings.slack_client_id and settings.slack_client_secret
+        installations = InstallationStore(settings.slack_client_id, store.engine)
+        rotator = AsyncTokenRotator(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            client=slack,
+        )
+    clients = SlackClients(slack, installations, rotator)
     metrics = Metrics()
     pacer = Pacer(images_per_minute=settings.openai_images_per_minute)
     openai = OpenAIClient(
@@ -159,7 +180,7 @@ def build_services(
     else:
         backend = ImagesBackend(openai, caps=caps, moderation=settings.moderation)
     pipeline = Pipeline(
-        slack=slack,
+        clients=clients,
         backend=backend,
         regenerate=store.regenerate,
         model=caps.name,
@@ -183,6 +204,8 @@ def build_services(
     return Services(
         settings=settings,
         slack=slack,
+        clients=clients,
+        installations=installations,
         openai=openai,
         backend=backend,
         pipeline=pipeline,

@@ -40,13 +40,18 @@ def slash_command_body(
     user: str = "U1",
     channel: str = "C1",
     trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
+    team: str = "T1",
+    enterprise: str | None = None,
+    org_wide: bool = False,
 ) -> str:
     """A form-encoded ``/imagine text`` slash command as Slack sends it (platform.md, "Slash
-    command payload")."""
+    command payload"), from workspace ``team`` (of Enterprise Grid org ``enterprise``, where
+    the app may be installed ``org_wide``)."""
+    grid = {"enterprise_id": enterprise, "enterprise_name": "Acme Org"} if enterprise else {}
     return urlencode(
         {
             "token": "deprecated-verification-token",
-            "team_id": "T1",
+            "team_id": team,
             "team_domain": "acme",
             "channel_id": channel,
             "channel_name": "general",
@@ -55,9 +60,10 @@ def slash_command_body(
             "command": "/imagine",
             "text": text,
             "api_app_id": "A1",
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if org_wide else "false",
             "response_url": response_url,
             "trigger_id": trigger_id,
+            **grid,
         }
     )
 
@@ -101,10 +107,20 @@ class Imagine:
         user: str = "U1",
         channel: str = "C1",
         trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
+        team: str = "T1",
+        enterprise: str | None = None,
+        org_wide: bool = False,
     ) -> Answer:
-        """Send ``/imagine text`` as Slack does (form-encoded)."""
+        """Send ``/imagine text`` as Slack does (form-encoded), from workspace ``team``."""
         body = slash_command_body(
-            text, self.slack.new_response_url(), user=user, channel=channel, trigger_id=trigger_id
+            text,
+            self.slack.new_response_url(),
+            user=user,
+            channel=channel,
+            trigger_id=trigger_id,
+            team=team,
+            enterprise=enterprise,
+            org_wide=org_wide,
         )
         return await self.post(body, "application/x-www-form-urlencoded")
 
@@ -361,10 +377,17 @@ class BotProcess:
         return self.process.returncode
 
     async def command(
-        self, session: aiohttp.ClientSession, text: str, response_url: str
+        self,
+        session: aiohttp.ClientSession,
+        text: str,
+        response_url: str,
+        *,
+        team: str = "T1",
+        channel: str = "C1",
     ) -> tuple[int, dict[str, Any]]:
-        """Send a signed ``/imagine text``; returns the HTTP status and the ack's JSON."""
-        body = slash_command_body(text, response_url)
+        """Send a signed ``/imagine text`` from workspace ``team``; returns the HTTP status and
+        the ack's JSON."""
+        body = slash_command_body(text, response_url, team=team, channel=channel)
         headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
         async with session.post(f"{self.url}/slack/events", data=body, headers=headers) as answer:
             return answer.status, await answer.json(content_type=None)

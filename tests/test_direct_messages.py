@@ -102,6 +102,8 @@ async def test_every_subscribed_event_has_a_listener(start_imagine) -> None:
         "app_mention": app_mention_event("<@UBOT>", ts="1.000001"),
         "app_home_opened": {"type": "app_home_opened", "user": "U1", "tab": "messages"},
         "message.im": bot_message_event("hi", ts="1.000002"),
+        "app_uninstalled": {"type": "app_uninstalled"},
+        "tokens_revoked": {"type": "tokens_revoked", "tokens": {"oauth": ["U7"], "bot": []}},
     }
     async with start_imagine() as imagine:
         _, executed = imagine.slack.workflow.execution({"prompt": "a fox"})

@@ -185,3 +185,23 @@ def test_long_values_are_shortened_for_the_home_tab() -> None:
     assert fields.shown("brand_guide", "x" * 500) == "“" + "x" * 59 + "…”"
     assert fields.shown("monthly_budget_usd", None) == "no budget"
     assert fields.shown("user_daily_image_limit", 1) == "1 image"
+
+
+def test_environment_names_and_their_sizes_are_no_change(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(default_size="square")
+    view = build_settings_modal(settings).to_dict()
+    size = next(b for b in view["blocks"] if b.get("block_id") == "default_size")
+    assert size["element"]["initial_option"]["value"] == "1024x1024"
+    assert fields.changes(settings, {"default_size": "1024x1024"}) == {}
+    assert fields.changes(settings, {"default_size": "1536x1024"}) == {
+        "default_size": ("square", "1536x1024")
+    }
+    dalle = make_settings(image_model="dall-e-3", image_api="images", default_quality="auto")
+    quality = next(
+        b
+        for b in build_settings_modal(dalle).to_dict()["blocks"]
+        if b.get("block_id") == "default_quality"
+    )
+    assert quality["element"]["initial_option"]["value"] == "standard"

@@ -8,6 +8,8 @@
 - :class:`ConversationStore` (``Store.conversations``) keeps the turns of each thread
   (issue #8): which result, which images, which OpenAI responses, so that a reply in a
   result's thread edits it.
+- :class:`InstallationStore` and :class:`OAuthStateStore` keep Slack installations and OAuth
+  states (OAuth mode) in slack_sdk's table layout (:mod:`bot.store.installations`).
 - :class:`PriceTable` is the one price table (:mod:`bot.store.pricing`), overridable with
   ``PRICES_JSON``.
 - :class:`WorkspaceSettingsStore` keeps each workspace's settings and their change history.
@@ -19,6 +21,7 @@ Settings (``bot.settings.Settings``, section "Store and quotas"): ``DATABASE_URL
 """
 
 from bot.store.conversations import ConversationStore, Turn, TurnImage
+from bot.store.installations import InstallationStore, OAuthStateStore
 from bot.store.pricing import PriceTable
 from bot.store.quota import QuotaExceededError, QuotaKind
 from bot.store.records import (
@@ -37,7 +40,9 @@ __all__ = [
     "ConversationStore",
     "GenerationRecord",
     "HistoryItem",
+    "InstallationStore",
     "InterruptedJob",
+    "OAuthStateStore",
     "PriceTable",
     "QuotaExceededError",
     "QuotaKind",

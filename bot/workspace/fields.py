@@ -158,13 +158,21 @@ def _plain(value: Any) -> Any:
 
 
 def changes(before: Settings, submitted: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """``{field: (old, new)}`` for each submitted field whose value differs from ``before``'s."""
+    """``{field: (old, new)}`` for each submitted field whose (canonical) value differs from
+    ``before``'s: an environment's ``square`` and a submitted ``1024x1024`` are no change."""
     old = values_of(before)
-    return {
-        name: (old[name], _plain(value))
-        for name, value in submitted.items()
-        if name in FIELDS and _plain(value) != old[name]
-    }
+    caps = capabilities_for(before.image_model)
+    found = {}
+    for name, value in submitted.items():
+        if name not in FIELDS:
+            continue
+        try:
+            same = _plain(value) == _plain(check(name, old[name], caps))
+        except UserInputError:
+            same = False
+        if not same:
+            found[name] = (old[name], _plain(value))
+    return found
 
 
 def channel_allowed(settings: Settings, channel_id: str) -> bool:

@@ -78,10 +78,12 @@ def build_settings_modal(settings: Settings, *, organisation: bool = False) -> V
     """The modal, each field at ``settings``' current value (the workspace's effective
     settings). ``organisation``: the settings of an Enterprise Grid org-wide install."""
     caps = capabilities_for(settings.image_model)
-    options = size_options(caps, settings.default_size)
-    current_size = next(o for o in options if o.value == settings.default_size)
+    size = _canonical(fields.DEFAULT_SIZE, settings.default_size, caps)
+    options = size_options(caps, size)
+    current_size = next(o for o in options if o.value == size)
+    quality = _canonical(fields.DEFAULT_QUALITY, settings.default_quality, caps)
     qualities = [_option(q, q.capitalize()) for q in caps.qualities]
-    current_quality = next((o for o in qualities if o.value == settings.default_quality), None)
+    current_quality = next((o for o in qualities if o.value == quality), None)
     limit, budget = settings.user_daily_image_limit, settings.monthly_budget_usd
     blocks: list[Block] = [
         InputBlock(
@@ -183,6 +185,15 @@ def build_settings_modal(settings: Settings, *, organisation: bool = False) -> V
         close="Cancel",
         blocks=blocks,
     )
+
+
+def _canonical(name: str, value: str, caps: ModelCapabilities) -> str:
+    """``value`` as the modal offers it (``square`` -> ``1024x1024``; DALL·E's ``auto``
+    quality -> ``standard``); unchanged if the model does not take it."""
+    try:
+        return str(fields.check(name, value, caps))
+    except UserInputError:
+        return value
 
 
 def admins_only_modal() -> View:

@@ -188,6 +188,9 @@ class FakeSlack(FileMethods, ViewMethods, SocketMode, LocalServer):
         self._ids = itertools.count(1)
         self._ts_ticks = itertools.count(100, 100)  # message ts: 1700001000.000100, .000200, ...
         self._response_urls: dict[str, int] = {}  # id -> posts so far
+        self.current_token: str | None = None  # the token of the call being answered
+        # Methods authenticated otherwise than by a token (see tests.fakes.slack_oauth).
+        self._tokenless: dict[str, Callable[[dict[str, Any], web.Request], dict[str, Any]]] = {}
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -281,25 +284,27 @@ class FakeSlack(FileMethods, ViewMethods, SocketMode, LocalServer):
         token = _bearer(request) or (
             params.get("token") if request.content_type != "application/json" else None
         )
+        if method in self._tokenless:  # e.g. oauth.v2.access: client credentials instead
+            try:
+                return web.json_response({"ok": True, **self._tokenless[method](params, request)})
+            except SlackError as exc:
+                return _answer_error(exc)
         if not token:
             return _answer_error(SlackError("not_authed"))
         if method == "apps.connections.open":
             if self.app_token is None or token != self.app_token:
                 return _answer_error(SlackError("invalid_auth"))
             return web.json_response({"ok": True, "url": f"ws://{self.host}:{self.port}/socket"})
-        if method.startswith("functions."):
-            refusal = self.workflow.token_error(method, token, params)
-        else:
-            refusal = None if token == self.bot_token else "invalid_auth"
-        if refusal:
-            return _answer_error(SlackError(refusal))
         handler = self._methods.get(method)
-        if handler is None:
-            return _answer_error(SlackError("unknown_method"))
         try:
+            self._check_token(token, method, params)
+            if handler is None:
+                raise SlackError("unknown_method")
             for name in REQUIRED.get(method, ()):
                 if params.get(name) in (None, ""):
                     raise missing(name)
+            # Handlers run without awaiting: the caller's token is theirs until they return.
+            self.current_token = token
             return web.json_response({"ok": True, **handler(params)})
         except SlackError as exc:
             return _answer_error(exc)
@@ -352,6 +357,17 @@ class FakeSlack(FileMethods, ViewMethods, SocketMode, LocalServer):
         return web.json_response({"ok": True})
 
     # --- shared rules -------------------------------------------------------------------------
+
+    def _check_token(self, token: str, method: str, params: dict[str, Any]) -> None:
+        """Raise ``invalid_auth`` unless ``token`` is the bot token (several workspaces, each
+        with its own token: :class:`tests.fakes.slack_oauth.FakeSlackWorkspaces`); ``functions.*``
+        take the workflow execution tokens instead."""
+        if method.startswith("functions."):
+            refusal = self.workflow.token_error(method, token, params)
+        else:
+            refusal = None if token == self.bot_token else "invalid_auth"
+        if refusal:
+            raise SlackError(refusal)
 
     def _new_ts(self) -> str:
         seconds, micros = divmod(next(self._ts_ticks), 1_000_000)

@@ -68,6 +68,7 @@ async def image_variations(
     root = await services.threads.root_of(client, turn)
     destination = Destination(
         team_id=turn.team_id,
+        enterprise_id=context.enterprise_id,
         channel_id=turn.channel_id,
         user_id=payload.user.id,
         thread_ts=root,

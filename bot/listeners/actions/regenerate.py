@@ -31,9 +31,14 @@ async def regenerate(
         log.warning("malformed block_actions payload")
         return
     entry = await services.store.regenerate.get(str(action.get("value") or ""))
+    team_id = str(context.team_id or (payload.team.id if payload.team else ""))
+    if entry is not None and entry.team_id != team_id:
+        log.warning("Regenerate key of team %s clicked in team %s", entry.team_id, team_id)
+        entry = None  # another workspace's request is never shown or run here
     channel_id = entry.channel_id if entry else (payload.channel.id if payload.channel else "")
     destination = Destination(
-        team_id=entry.team_id if entry else (payload.team.id if payload.team else ""),
+        team_id=team_id,
+        enterprise_id=context.enterprise_id,
         channel_id=channel_id,
         user_id=payload.user.id,
         thread_ts=entry.thread_ts if entry else None,

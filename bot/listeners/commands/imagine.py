@@ -51,6 +51,7 @@ async def imagine_command(
     settings = await settings_of(services, context)
     destination = Destination(
         team_id=payload.team_id,
+        enterprise_id=context.enterprise_id,
         channel_id=payload.channel_id,
         user_id=payload.user_id,
         response_url=payload.response_url,

@@ -54,7 +54,9 @@ async def handle_mention(
     """Act on a (deduplicated) mention: also used for a channel ``message`` that mentions the
     app when only that event arrives."""
     destination = Destination(
-        team_id=mention.team or team_id or str(context.team_id or ""),
+        # the workspace the app is installed in (Slack Connect: not necessarily the user's)
+        team_id=str(context.team_id or mention.team or team_id or ""),
+        enterprise_id=context.enterprise_id,
         channel_id=mention.channel,
         user_id=mention.user,
         thread_ts=mention.thread_ts or mention.ts,

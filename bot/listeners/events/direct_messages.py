@@ -44,7 +44,8 @@ async def message(
         log.warning("malformed message event %s", body.get("event_id"))
         return
     services = services_of(context)
-    team_id = post.team or str(body.get("team_id") or context.team_id or "")
+    # the workspace the app is installed in (Slack Connect: not necessarily the user's)
+    team_id = str(context.team_id or post.team or body.get("team_id") or "")
     if event.get("channel_type") != "im":
         bot_user_id = context.bot_user_id
         mentioned = bool(bot_user_id) and f"<@{bot_user_id}" in post.text
@@ -57,6 +58,7 @@ async def message(
     if post.thread_ts:
         destination = Destination(
             team_id=team_id,
+            enterprise_id=context.enterprise_id,
             channel_id=post.channel,
             user_id=post.user,
             thread_ts=post.thread_ts,
@@ -78,7 +80,11 @@ async def message(
         )
         return
     destination = Destination(
-        team_id=team_id, channel_id=post.channel, user_id=post.user, source_ts=post.ts
+        team_id=team_id,
+        enterprise_id=context.enterprise_id,
+        channel_id=post.channel,
+        user_id=post.user,
+        source_ts=post.ts,
     )
     await generate(
         services,

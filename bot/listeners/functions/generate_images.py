@@ -6,8 +6,9 @@ user would have read).
 
 Bolt acks the event at once and runs this listener as a background task; inside it ``client``
 and ``complete``/``fail`` carry the execution token (``xwfp-…``) Bolt attached, while uploads and
-look-ups use the bot token (``services.slack``). Slack retries an event it thinks was not
-acknowledged, with the same ``event_id`` and ``function_execution_id``: each runs once.
+look-ups use the bot token of the job's workspace (``services.clients.for_team``). Slack
+retries an event it thinks was not acknowledged, with the same ``event_id`` and
+``function_execution_id``: each runs once.
 Source: platform.md "Workflow Builder steps"; bolt-python ``AsyncApp.function``.
 """
 
@@ -23,7 +24,7 @@ from slack_bolt.context.fail.async_fail import AsyncFail
 from slack_sdk.errors import SlackApiError
 
 from bot import messages
-from bot.errors import UserInputError
+from bot.errors import NotInstalledError, UserInputError
 from bot.jobs import Destination, Job, JobWatch
 from bot.listeners.common import enqueue, services_of, settings_of
 from bot.services import Services
@@ -81,6 +82,7 @@ async def _run(
         return
     destination = Destination(
         team_id=str(context.team_id or body.get("team_id") or ""),
+        enterprise_id=context.enterprise_id,
         channel_id=step.channel_id,
         # Nobody to attribute (a scheduled workflow): the app itself asked.
         user_id=step.user_id or context.bot_user_id or "USLACKBOT",
@@ -123,7 +125,13 @@ async def _run_job(
     if not result.ok:
         await _end(fail, result.error_text or messages.UNEXPECTED, execution_id)
         return False
-    outputs = await build_outputs(services.slack, job, result, await _accounting(services, job))
+    destination = job.destination
+    try:
+        client = await services.clients.for_team(destination.team_id, destination.enterprise_id)
+    except NotInstalledError:
+        await _end(fail, messages.NOT_INSTALLED, execution_id)
+        return False
+    outputs = await build_outputs(client, job, result, await _accounting(services, job))
     try:
         await complete(outputs=outputs)
     except SlackApiError as exc:

@@ -53,6 +53,7 @@ async def submit_edit_modal(
     root = await services.threads.root_of(client, turn)
     destination = Destination(
         team_id=turn.team_id,
+        enterprise_id=context.enterprise_id,
         channel_id=turn.channel_id,
         user_id=user_id,
         thread_ts=root,

@@ -46,6 +46,7 @@ async def submit_imagine_modal(
         request=request,
         destination=Destination(
             team_id=team_id,
+            enterprise_id=context.enterprise_id,
             channel_id=modal.channel_id,
             user_id=user_id,
             thread_ts=modal.thread_ts,
