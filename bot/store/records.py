@@ -91,6 +91,7 @@ class InterruptedJob:
     request: ImageRequest
     regenerate_key: str
     queued_at: datetime
+    enterprise_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,3 +123,4 @@ class GenerationRecord:
     started_at: datetime | None
     finished_at: datetime | None
     parent_id: str | None = None  # issue #8: the job an edit or variation started from
+    enterprise_id: str | None = None
