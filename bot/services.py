@@ -42,12 +42,12 @@ SLACK_CONNECTION_RETRIES = 2
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
     backend, the pacer that admits OpenAI image calls, the job queue, the store (history,
-    quotas, Regenerate keys, conversations), the conversation threads (issue #8), the recent
-    event ids and the recent posts (``channel:ts``: a mention in a channel the app is in arrives
-    as ``app_mention`` and as ``message``), the per-workspace settings (``workspaces``) and the
-    admin check (``admins``), the app's Prometheus metrics (``GET /metrics``), the start-up
-    model check's notices (shown to admins on the Home tab), and the workflow steps running
-    (issue #9).
+    quotas, Regenerate keys, accepted requests, conversations), the conversation threads
+    (issue #8), the recent event ids and the recent posts (``channel:ts``: a mention in a
+    channel the app is in arrives as ``app_mention`` and as ``message``), the per-workspace
+    settings (``workspaces``) and the admin check (``admins``), the app's Prometheus metrics
+    (``GET /metrics``), the start-up model check's notices (shown to admins on the Home tab),
+    and the workflow steps running (issue #9).
 
     ``settings`` are the environment's; a request's own are :meth:`settings_for` its
     workspace. ``slack`` carries ``SLACK_BOT_TOKEN`` in single-workspace mode and no token in
@@ -192,6 +192,7 @@ def build_services(
         prices=PriceTable.from_json(settings.prices_json),
         pacer=pacer,
         max_wait_s=settings.max_wait_s,
+        journal=store.journal,
     )
     jobs = JobQueue(
         pipeline.run,

@@ -11,6 +11,8 @@
 - :attr:`Store.interrupted` (:mod:`bot.store.interrupted`): dead processes' unfinished jobs.
 - :attr:`Store.conversations` (:mod:`bot.store.conversations`): the turns of each thread
   (issue #8).
+- :attr:`Store.journal` (:mod:`bot.store.journal`): accepted requests until they finish, and
+  taking over those of processes that are gone (resume after a restart).
 - :attr:`Store.workspace_settings` (:mod:`bot.store.workspace_settings`): each workspace's
   settings and their change history (issue #11).
 - :attr:`Store.workflow_steps` (:mod:`bot.store.workflow_steps`): Workflow Builder step
@@ -28,6 +30,7 @@ from bot.store.conversations import ConversationStore
 from bot.store.history import History
 from bot.store.instances import HEARTBEAT_S, Instances
 from bot.store.interrupted import InterruptedJobs
+from bot.store.journal import Journal
 from bot.store.pricing import PriceTable
 from bot.store.regenerate_keys import RegenerateKeys
 from bot.store.reports import Reports
@@ -66,6 +69,7 @@ class Store:
             engine, instances=self.instances, regenerate=self.regenerate
         )
         self.conversations = ConversationStore(engine, retention_days=conversation_retention_days)
+        self.journal = Journal(engine, instances=self.instances)
         self.workspace_settings = WorkspaceSettingsStore(engine)
         self.workflow_steps = WorkflowSteps(engine, instances=self.instances)
 
@@ -115,6 +119,7 @@ class Store:
         start."""
         await self.reservations.flush()
         await self.conversations.close()
+        await self.journal.flush()
         await self.instances.unregister()
         await self.workspace_settings.close()
         await self.engine.dispose()

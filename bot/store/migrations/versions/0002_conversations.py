@@ -1,7 +1,7 @@
 """Conversations (issue #8): the turns of each thread, and each generation's parent.
 
 Revision ID: 0002
-Revises: 0004
+Revises: 0003
 Create Date: 2026-11-21
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002"
-down_revision: str | Sequence[str] | None = "0004"  # the head on main when #8 landed
+down_revision: str | Sequence[str] | None = "0003"  # the head on main when #8 landed
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
