@@ -133,15 +133,20 @@ class Report:
         """Issue #10: under ``--openai-ipm``, few 429s and close to the floor; with
         ``--heavy-user``, every other user's image within the first minute."""
         targets = []
-        if self.openai_ipm is not None and self.floor_s is not None:
-            limit = self.floor_s * FLOOR_FACTOR
-            done = self.delivery_s
-            targets += [
+        if self.openai_ipm is not None:
+            targets.append(
                 Target(
                     f"at most {MAX_PROVIDER_429} provider 429s",
                     str(self.provider_429s),
                     self.provider_429s <= MAX_PROVIDER_429,
-                ),
+                )
+            )
+        # With a heavy user the per-user cap serializes their requests on purpose, so the
+        # floor (which assumes any request may go as soon as OpenAI allows) does not apply.
+        if self.openai_ipm is not None and self.floor_s is not None and not self.heavy_user:
+            limit = self.floor_s * FLOOR_FACTOR
+            done = self.delivery_s
+            targets += [
                 Target(
                     f"done within {FLOOR_FACTOR:g}x the floor ({self.floor_s:.0f} s)",
                     "not finished"
