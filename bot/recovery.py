@@ -50,7 +50,7 @@ async def tell_interrupted_at_start(services: Services) -> int:
     interrupted = await services.store.interrupted.claim()
 
     async def tell(job: InterruptedJob) -> None:
-        client = await _client(services, job.team_id, None)
+        client = await _client(services, job.team_id, job.enterprise_id)
         if client is not None:
             await _tell_owner(client, job)
 

@@ -478,3 +478,74 @@ async def test_no_workspace_sees_another_workspaces_data(start_oauth) -> None:
         await slack.wait_for(lambda: slack.responses, timeout=10)
         assert "expired" in slack.responses[-1]["text"].lower()
         assert len([m for m in slack.messages if m.files]) == 1  # nothing generated for T3
+
+
+# --- Background work with the job's own workspace token ------------------------------------------
+
+
+def _job(team_id: str, channel_id: str, enterprise_id: str | None = None) -> Any:
+    from bot.command import RawOptions
+    from bot.jobs import Destination, Job
+    from bot.request import build_request
+
+    return Job(
+        request=build_request("a fox in the snow", RawOptions(), _settings_for_requests()),
+        destination=Destination(
+            team_id=team_id, channel_id=channel_id, user_id="U1", enterprise_id=enterprise_id
+        ),
+        source="command",
+    )
+
+
+def _settings_for_requests() -> Any:
+    from bot.settings import Settings
+
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token="xoxb-only-for-building-requests",
+        slack_signing_secret="s",
+        openai_api_key="sk-abcdefghijkl",
+    )
+
+
+async def test_interrupted_jobs_are_told_with_their_workspaces_token(start_oauth) -> None:
+    from bot.recovery import tell_interrupted_at_start
+    from bot.store.models import GenerationRow
+
+    async with start_oauth() as imagine:
+        slack, services = imagine.slack, imagine.services
+        await install(slack, origin(imagine), "T2")
+        await install(slack, origin(imagine), "T3")
+        for team_id, channel in (("T5", "C5GEN"), ("T6", "C6GEN")):
+            slack.add_workspace(team_id, team_id, channels={channel: "member"}, enterprise_id="E1")
+        await install(slack, origin(imagine), "T5", org_wide=True)
+        jobs = [_job("T2", "C2GEN"), _job("T3", "C3GEN"), _job("T6", "C6GEN", "E1")]
+        for job in jobs:
+            await services.store.history.started(job)
+        async with services.store.engine.begin() as conn:  # as if a crashed process ran them
+            await conn.execute(update(GenerationRow.__table__).values(instance_id="gone"))
+        assert await tell_interrupted_at_start(services) == 3
+        notices = {e["channel"]: e for e in slack.ephemerals}
+        assert set(notices) == {"C2GEN", "C3GEN", "C6GEN"}  # C6GEN: the org-wide token
+        assert "chat.postEphemeral" in slack.calls_with_token(slack.tokens_of("T2")[0])
+        assert "chat.postEphemeral" in slack.calls_with_token(slack.tokens_of("T3")[0])
+        assert "chat.postEphemeral" in slack.calls_with_token(slack.tokens_of("T5")[0])
+
+
+async def test_a_job_whose_workspace_uninstalled_meanwhile_is_recorded_and_dropped(
+    start_oauth, openai_mock: Any
+) -> None:
+    async with start_oauth() as imagine:
+        slack, services = imagine.slack, imagine.services
+        await install(slack, origin(imagine), "T2")
+        assert services.installations is not None
+        await services.installations.forget(
+            enterprise_id=None, team_id="T2", is_enterprise_install=False
+        )
+        services.clients.forget("T2")
+        calls = len(slack.calls)
+        job = _job("T2", "C2GEN")
+        await services.pipeline.run(job)
+        record = await services.store.history.record(job.id)
+        assert record is not None and record.status == "NotInstalledError"
+        assert len(slack.calls) == calls and openai_mock["responses"].call_count == 0

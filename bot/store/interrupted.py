@@ -74,4 +74,5 @@ class InterruptedJobs:
             request=request,
             regenerate_key=key,
             queued_at=row.queued_at,
+            enterprise_id=row.enterprise_id,
         )

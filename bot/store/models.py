@@ -93,6 +93,8 @@ class GenerationRow(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     instance_id: Mapped[str] = mapped_column(String(32))
+    # the workspace's Enterprise Grid org, if any (issue #11: the token of an org-wide install)
+    enterprise_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
 
     __table_args__ = (
         Index("ix_generations_team_user_queued", "team_id", "user_id", "queued_at"),

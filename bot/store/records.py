@@ -88,6 +88,7 @@ class InterruptedJob:
     request: ImageRequest
     regenerate_key: str
     queued_at: datetime
+    enterprise_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,3 +119,4 @@ class GenerationRecord:
     queued_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    enterprise_id: str | None = None

@@ -75,6 +75,7 @@ class JobRows:
         return {
             "id": job.id,
             "team_id": destination.team_id,
+            "enterprise_id": destination.enterprise_id,
             "channel_id": destination.channel_id,
             "thread_ts": destination.thread_ts,
             "user_id": destination.user_id,

@@ -46,7 +46,8 @@ async def tokens_revoked(event: dict, context: AsyncBoltContext) -> None:
 async def _forget(context: AsyncBoltContext, why: str) -> None:
     services = services_of(context)
     enterprise_id, team_id = context.enterprise_id, context.team_id
-    is_org = bool(context.is_enterprise_install)
+    # An org-wide uninstall may carry no team, or the org's id where the team's would be.
+    is_org = bool(context.is_enterprise_install) or not team_id or team_id == enterprise_id
     if services.installations is None:
         log.warning("%s for team=%s (single-workspace mode: nothing stored)", why, team_id)
         return

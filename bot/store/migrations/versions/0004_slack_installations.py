@@ -1,4 +1,5 @@
-"""Slack installations (OAuth mode): slack_sdk's SQLAlchemy installation and OAuth state tables.
+"""Slack installations (OAuth mode): slack_sdk's SQLAlchemy installation and OAuth state tables,
+and the Enterprise Grid org of each recorded request.
 
 The layout is exactly the one ``slack_sdk.oauth.installation_store.sqlalchemy`` and
 ``slack_sdk.oauth.state_store.sqlalchemy`` define (``build_installations_table``,
@@ -24,7 +25,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create ``slack_installations``, ``slack_bots`` and ``slack_oauth_states``."""
+    """Create ``slack_installations``, ``slack_bots`` and ``slack_oauth_states``; record each
+    request's Enterprise Grid org (``generations.enterprise_id``), so that work a restart cut
+    short is told with the token of an org-wide installation."""
+    with op.batch_alter_table("generations") as batch:
+        batch.add_column(sa.Column("enterprise_id", sa.String(32), nullable=True))
     op.create_table(
         "slack_installations",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -91,7 +96,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the three tables."""
+    """Drop the three tables and the column."""
+    with op.batch_alter_table("generations") as batch:
+        batch.drop_column("enterprise_id")
     op.drop_table("slack_oauth_states")
     op.drop_index("slack_bots_idx", table_name="slack_bots")
     op.drop_table("slack_bots")
