@@ -58,11 +58,13 @@ class Destination:
 @dataclass(eq=False)
 class JobControl:
     """A job's mutable state shared by the queue and the pipeline: ``cancelled`` by its owner,
-    ``delivering`` once its images are being uploaded (too late to cancel), ``resumed`` when
-    it was picked up again after a restart."""
+    ``delivering`` once its images are being uploaded (too late to cancel), ``resumable`` when
+    it is in the journal and can run again after a restart (:mod:`bot.resume`), ``resumed``
+    when it was picked up again after one."""
 
     cancelled: bool = False
     delivering: bool = False
+    resumable: bool = False
     resumed: bool = False
 
 

@@ -32,6 +32,17 @@ ADMIN_PROBLEMS = (
 )
 
 
+class JobJournal(Protocol):
+    """Keeps accepted jobs until they end, so a restart can resume them
+    (:class:`bot.store.journal.Journal`)."""
+
+    async def delivering(self, job_id: str) -> None:
+        """The job's images are about to be posted: it must never run again."""
+
+    async def done(self, job_id: str) -> None:
+        """The job ended."""
+
+
 class JobRecorder(Protocol):
     """Receives a job's life cycle (the generation history store implements it)."""
 
@@ -79,7 +90,9 @@ class Pipeline:
     ``payload_slots`` bounds the jobs holding image bytes at once;
     ``job_timeout_s`` is each job's overall deadline (retries included), counted from its first
     call admitted by ``pacer`` (at once without a pacer) and paused while it waits for OpenAI
-    capacity, at most ``max_wait_s`` in all; ``recorder``, when set, is told each job's start,
+    capacity, at most ``max_wait_s`` in all; ``journal``, when set, keeps each job until it
+    ends (a job interrupted by shutdown before its images were posted stays there, to resume);
+    ``recorder``, when set, is told each job's start,
     result and end; ``metrics``, when set, counts each job's outcome, times it, and adds its
     estimated cost (``prices``) to the spend."""
 
@@ -98,7 +111,9 @@ class Pipeline:
         prices: PriceTable | None = None,
         pacer: Pacer | None = None,
         max_wait_s: float = 900.0,
+        journal: JobJournal | None = None,
     ) -> None:
+        self._journal = journal
         self._metrics = metrics
         self._prices = prices or PriceTable.default()
         self._pacer = pacer
@@ -182,15 +197,29 @@ class Pipeline:
                 await progress.stop()
             elif outcome != "interrupted":
                 await progress.finish(ok=outcome in ("ok", "partial"))
+            resumes = outcome == "interrupted" and job.control.resumable
+            resumes = resumes and not job.control.delivering
+            if not resumes:
+                await self._journal_call("done", job)
             self._log(job, started, delivered, outcome)
             if self._metrics is not None:
                 self._metrics.job_done(
                     job.source, self._model, job.request.quality, outcome, job.created_at
                 )
-            if self._recorder:
+            if self._recorder and not resumes:  # a job to resume stays "running" until then
                 await self._recorder.finished(job, outcome=outcome, error=error)
             if job.watch:
                 job.watch.settle(result)
+
+    async def _journal_call(self, what: str, job: Job) -> None:
+        """``journal.delivering`` or ``journal.done`` for ``job``; a failure is logged (the
+        job goes on; at worst a restart tells its owner about it once more)."""
+        if self._journal is None:
+            return
+        try:
+            await getattr(self._journal, what)(job.id)
+        except Exception:
+            log.exception("journal %s failed for job %s", what, job.id)
 
     async def _generate_and_upload(
         self, job: Job, slack: AsyncWebClient
@@ -221,6 +250,7 @@ class Pipeline:
                 finally:
                     current_ticket.reset(token)
                 job.control.delivering = True
+                await self._journal_call("delivering", job)
                 file_ids = await upload_images(
                     slack,
                     destination,

@@ -28,7 +28,8 @@ from bot.app import create_app
 from bot.errors import ConfigError
 from bot.monitor import LoopLagMonitor
 from bot.openai.model_check import check_models
-from bot.recovery import tell_interrupted_at_start, tell_unfinished
+from bot.recovery import tell_interrupted_at_start
+from bot.resume import hand_over, resume_loop, resume_orphans
 from bot.services import Services, open_services
 from bot.settings import Settings
 from bot.workflow.recovery import fail_interrupted_steps
@@ -201,13 +202,16 @@ async def serve(settings: Settings) -> None:
         log.info("Imagine is listening on port %d (POST %s)", settings.port, EVENTS_PATH)
     if bolt.oauth_flow is not None:
         log.info("OAuth mode: Add to Slack at GET %s", bolt.oauth_flow.install_path)
+    await resume_orphans(services)  # first: what can resume moves to this process
     await tell_interrupted_at_start(services)
     await fail_interrupted_steps(services)
+    resuming = asyncio.create_task(resume_loop(services), name="imagine-resume")
     await stop.wait()
 
     log.info("shutting down: %d running, %d waiting", services.jobs.running, services.jobs.waiting)
+    resuming.cancel()
     unfinished = await services.jobs.shutdown(settings.shutdown_grace_s)
-    await tell_unfinished(services, unfinished)
+    await hand_over(services, unfinished)
     await services.steps.drain(STEP_REPORT_S)  # workflow steps report their end to Slack
     if socket_handler is not None:
         await socket_handler.close_async()

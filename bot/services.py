@@ -40,8 +40,8 @@ SLACK_CONNECTION_RETRIES = 2
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
     backend, the pacer that admits OpenAI image calls, the job queue, the store (history,
-    quotas, Regenerate keys), the recent event ids, the per-workspace settings
-    (``workspaces``) and the admin check (``admins``), the app's Prometheus metrics
+    quotas, Regenerate keys, accepted requests), the recent event ids, the per-workspace
+    settings (``workspaces``) and the admin check (``admins``), the app's Prometheus metrics
     (``GET /metrics``), the start-up model check's notices (shown to admins on the Home tab),
     and the workflow steps running (issue #9).
 
@@ -179,6 +179,7 @@ def build_services(
         prices=PriceTable.from_json(settings.prices_json),
         pacer=pacer,
         max_wait_s=settings.max_wait_s,
+        journal=store.journal,
     )
     jobs = JobQueue(
         pipeline.run,

@@ -20,3 +20,18 @@ async def test_bench_acks_and_delivers_every_command() -> None:
     assert report.delivery_s is not None and report.peak_rss_mb > 0
     assert report.loop_lag_max_ms is not None
     assert report.exit_code == 0, report.render()
+
+
+async def test_bench_with_a_provider_limit_and_a_heavy_user() -> None:
+    args = parse_args(
+        ["--commands", "6", "--heavy-user", "3", "--openai-ipm", "60", "--latency", "0.2",
+         "--image-bytes", "100000"]
+    )  # fmt: skip
+    report = await run(args)
+    assert report.images_delivered == 6 and report.error_notices == 0, report.render()
+    assert report.provider_429s == 0 and report.floor_s == 0.2, report.render()
+    assert report.others_expected == 3 and report.others_delivered == 3, report.render()
+    assert report.others_delivered_max_s is not None
+    names = [target.name for target in report.targets()]
+    assert any("provider 429s" in name for name in names)
+    assert any("other users' images" in name for name in names)

@@ -92,7 +92,8 @@ async def test_sigterm_tells_owners_of_jobs_that_could_not_finish() -> None:
         FakeOpenAI(api_key=OPENAI_KEY, latency_s=30) as openai,
     ):
         async with (
-            bot_process(slack, openai, SHUTDOWN_GRACE_S="0.5") as bot,
+            # RESUME_MAX_AGE_S=0: nothing resumes, so the owner is told now
+            bot_process(slack, openai, SHUTDOWN_GRACE_S="0.5", RESUME_MAX_AGE_S="0") as bot,
             aiohttp.ClientSession() as session,
         ):
             await bot.command(session, "a very slow fox", slack.new_response_url())
@@ -164,7 +165,7 @@ async def test_a_crashed_job_is_reported_at_the_next_start(tmp_path: Path) -> No
             bot.process.kill()  # no graceful shutdown: the job's row stays "running"
             await bot.process.wait()
         openai.latency_s = 0
-        async with bot_process(slack, openai, database):
+        async with bot_process(slack, openai, database, RESUME_MAX_AGE_S="0"):  # too old
             await slack.wait_for(lambda: slack.ephemerals, timeout=20)
         [notice] = slack.ephemerals
         assert notice["user"] == "U1" and notice["channel"] == "C1"

@@ -9,6 +9,7 @@ from bot import messages
 from bot.cancel import cancel_blocks
 from bot.errors import QueueFullError, ShuttingDownError
 from bot.jobs import Job
+from bot.resume import forget, persist
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import QuotaExceededError
@@ -59,8 +60,9 @@ async def enqueue(
 
     With a quota configured (USER_DAILY_IMAGE_LIMIT or MONTHLY_BUDGET_USD) the request is
     reserved and recorded here, so the ack can say why it is refused; a job the queue then
-    refuses gives its reservation back. With no quota the database stays off the ack path (a
-    burst of commands must be acked within 3 s) and the job is recorded when it starts, still
+    refuses gives its reservation back. Every accepted request is then written to the journal
+    (:func:`bot.resume.persist`, a group commit: a burst costs a few transactions) before it
+    is queued, so that a restart resumes it; its history row is written when it starts, still
     before OpenAI is called (:meth:`bot.store.history.History.started`).
     """
     if settings is None:
@@ -85,9 +87,11 @@ async def enqueue(
         except QuotaExceededError as exc:
             services.metrics.refused(job.source, "quota")
             return None, exc.text
+    await persist(services, job)  # before it can start: a restart must find it
     try:
         position = services.jobs.submit(job)
     except (QueueFullError, ShuttingDownError) as exc:
+        await forget(services, job)
         if quotas:
             await services.store.reservations.release(job)
         full = isinstance(exc, QueueFullError)

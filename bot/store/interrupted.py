@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.regenerate import RegenerateEntry
 from bot.store.instances import Instances
+from bot.store.journal_models import AcceptedJobRow
 from bot.store.models import GenerationRow
 from bot.store.quota import as_utc
 from bot.store.records import InterruptedJob
@@ -19,6 +20,7 @@ from bot.store.regenerate_keys import RegenerateKeys
 from bot.store.rows import Charge, request_of, settle
 
 G = cast(Table, GenerationRow.__table__)
+A = cast(Table, AcceptedJobRow.__table__)
 ACTIVE = ("queued", "running")
 
 
@@ -36,7 +38,9 @@ class InterruptedJobs:
         """Claim the rows that dead processes left ``queued`` or ``running``: mark them
         ``interrupted`` (giving back what they reserved, unless images were generated), store a
         Regenerate key for each, and return them, oldest first. Each row is returned once, even
-        when several instances start together; live peers' jobs are left alone."""
+        when several instances start together; live peers' jobs are left alone, and so are
+        requests still in the journal (:mod:`bot.store.journal`: they resume, or
+        :mod:`bot.resume` tells their owners)."""
         now = as_utc(now)
         async with self._engine.begin() as conn:
             alive = await self._instances.alive(conn, now)
@@ -44,6 +48,8 @@ class InterruptedJobs:
                 await conn.execute(
                     select(G)
                     .where(G.c.status.in_(ACTIVE), G.c.instance_id.not_in(alive))
+                    # requests still in the journal are resumed or told by bot.resume
+                    .where(G.c.id.not_in(select(A.c.id)))
                     .order_by(G.c.queued_at, G.c.id)
                     .with_for_update()
                 )

@@ -9,6 +9,8 @@
   (:class:`bot.regenerate.RegenerateStore`).
 - :attr:`Store.instances` (:mod:`bot.store.instances`): the processes sharing the database.
 - :attr:`Store.interrupted` (:mod:`bot.store.interrupted`): dead processes' unfinished jobs.
+- :attr:`Store.journal` (:mod:`bot.store.journal`): accepted requests until they finish, and
+  taking over those of processes that are gone (resume after a restart).
 - :attr:`Store.workspace_settings` (:mod:`bot.store.workspace_settings`): each workspace's
   settings and their change history (issue #11).
 - :attr:`Store.workflow_steps` (:mod:`bot.store.workflow_steps`): Workflow Builder step
@@ -25,6 +27,7 @@ from bot.store import database
 from bot.store.history import History
 from bot.store.instances import HEARTBEAT_S, Instances
 from bot.store.interrupted import InterruptedJobs
+from bot.store.journal import Journal
 from bot.store.pricing import PriceTable
 from bot.store.regenerate_keys import RegenerateKeys
 from bot.store.reports import Reports
@@ -61,6 +64,7 @@ class Store:
         self.interrupted = InterruptedJobs(
             engine, instances=self.instances, regenerate=self.regenerate
         )
+        self.journal = Journal(engine, instances=self.instances)
         self.workspace_settings = WorkspaceSettingsStore(engine)
         self.workflow_steps = WorkflowSteps(engine, instances=self.instances)
 
@@ -100,6 +104,7 @@ class Store:
         Rows this process leaves ``queued`` or ``running`` become interrupted jobs for the next
         start."""
         await self.reservations.flush()
+        await self.journal.flush()
         await self.instances.unregister()
         await self.workspace_settings.close()
         await self.engine.dispose()

@@ -6,6 +6,11 @@ python tests/store/worker.py race URL KIND ROUNDS
     limit of 1 image, KIND "budget" uses team T<r> with a budget of exactly one image.
     Prints "<r> ok" or "<r> refused" per round, then "done".
 
+python tests/store/worker.py claim URL
+    Open a Store on URL, print "ready", wait for a line on stdin, then claim the accepted
+    requests of processes that are gone (Journal.claim) and print "resume <job id>" for each
+    one handed to this process, then "done"; stays registered (alive) until a second line.
+
 python tests/store/worker.py hold URL JOB_ID
     Open a Store on URL, reserve and start job JOB_ID, print "running", then wait forever
     (the test kills the process to simulate a crash mid-job).
@@ -56,10 +61,27 @@ async def hold(url: str, job_id: str) -> None:
     await asyncio.Event().wait()
 
 
+async def claim(url: str) -> None:
+    """See the module docstring."""
+    store = await open_store(url)
+    try:
+        print("ready", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+        claimed = await store.journal.claim(max_age_s=3600)
+        for job in claimed.resume:
+            print(f"resume {job.job_id}", flush=True)
+        print("done", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+    finally:
+        await store.close()
+
+
 def main(argv: list[str]) -> None:
-    """Dispatch on ``argv[0]`` (``race`` or ``hold``)."""
+    """Dispatch on ``argv[0]`` (``race``, ``claim`` or ``hold``)."""
     if argv[0] == "race":
         asyncio.run(race(argv[1], argv[2], int(argv[3])))
+    elif argv[0] == "claim":
+        asyncio.run(claim(argv[1]))
     elif argv[0] == "hold":
         asyncio.run(hold(argv[1], argv[2]))
     else:

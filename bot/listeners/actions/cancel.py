@@ -17,6 +17,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from bot import messages
 from bot.listeners.common import services_of
 from bot.payloads import BlockAction
+from bot.resume import forget
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ async def cancel(
         return
     if result == "waiting":  # a running job records its own end (bot.pipeline)
         await services.store.history.finished(job, outcome="cancelled", error=None)
+        await forget(services, job)
         services.metrics.requests.labels(job.source, "cancelled").inc()
     log.info("job %s cancelled by its owner while %s", job_id, result)
     await respond(

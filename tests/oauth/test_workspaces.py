@@ -1,226 +1,32 @@
-"""OAuth mode (issue #11): Add to Slack through the local fake Slack, state checking, several
-workspaces each served with its own token, Enterprise Grid org-wide installs, uninstall and
-revocation, token rotation, and no workspace seeing another's data."""
+"""OAuth mode (issue #11), serving: several workspaces each with its own token, Enterprise Grid
+org-wide installs, uninstall and revocation, token rotation, no workspace seeing another's data,
+and background work (interrupted-job notices, a job whose workspace left) with the job's token."""
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select, update
 
-from bot.app import create_app
-from bot.server import create_web_app
-from bot.services import open_services
-from bot.store.installations import BOTS, INSTALLATIONS, STATES
-from tests.conftest import OPENAI_BASE
+from bot.store.installations import BOTS, INSTALLATIONS
 from tests.fakes.slack_oauth import FakeSlackWorkspaces
-from tests.harness import Imagine
-from tests.oauth_flow import authorize, finish, install, start_install
-
-CLIENT_ID = "1111.2222"
-CLIENT_SECRET = "fake-client-secret-0123456789"
-T2_CHANNELS = {"C2GEN": "member", "C2PUB": "public"}
-T3_CHANNELS = {"C3GEN": "member"}
-
-
-@pytest.fixture
-def start_oauth(make_settings: Callable[..., Any], openai_mock: Any) -> Callable[..., Any]:
-    """``async with start_oauth() as imagine:`` the real app in OAuth mode against a
-    :class:`FakeSlackWorkspaces` with workspaces T2 and T3 (nothing installed yet)."""
-
-    @contextlib.asynccontextmanager
-    async def start(token_rotation: bool = False, **overrides: Any) -> AsyncIterator[Imagine]:
-        async with FakeSlackWorkspaces(
-            "xoxb-never-given-to-the-app",
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            token_rotation=token_rotation,
-        ) as slack:
-            slack.add_workspace("T2", "Second Co", channels=T2_CHANNELS)
-            slack.add_workspace("T3", "Third Co", channels=T3_CHANNELS)
-            settings = make_settings(
-                slack_bot_token=None,
-                slack_client_id=CLIENT_ID,
-                slack_client_secret=CLIENT_SECRET,
-                slack_api_url=slack.base_url,
-                openai_base_url=OPENAI_BASE,
-                **overrides,
-            )
-            services = await open_services(settings)
-            app = create_web_app(create_app(services), services)
-            async with TestClient(TestServer(app)) as http:
-                yield Imagine(http=http, slack=slack, services=services)
-            await services.jobs.shutdown(grace_s=10)
-            await services.aclose()
-
-    return start
-
-
-def origin(imagine: Imagine) -> str:
-    return str(imagine.http.make_url("")).rstrip("/")
-
-
-async def rows(imagine: Imagine, table: Any) -> list[Any]:
-    async with imagine.services.store.engine.connect() as conn:
-        return list((await conn.execute(select(table))).mappings())
-
-
-async def delivered(imagine: Imagine, channel: str) -> Any:
-    await imagine.slack.wait_for(
-        lambda: any(m.files and m.channel == channel for m in imagine.slack.messages), timeout=10
-    )
-    return next(m for m in imagine.slack.messages if m.files and m.channel == channel)
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 10) -> None:
-    """Wait until the async ``check()`` is true (listeners of events run after the ack)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
-
-
-async def button_in(imagine: Imagine, channel: str) -> dict[str, Any]:
-    """The Regenerate button posted in ``channel``, once it is there."""
-
-    def buttons() -> list[dict[str, Any]]:
-        return [
-            e
-            for m in imagine.slack.messages
-            if m.channel == channel and m.blocks
-            for b in m.blocks
-            if b["type"] == "actions"
-            for e in b["elements"]
-        ]
-
-    await imagine.slack.wait_for(buttons, timeout=10)
-    return buttons()[0]
-
-
-def uploads_by(slack: FakeSlackWorkspaces, token: str) -> int:
-    return slack.calls_with_token(token).count("files.completeUploadExternal")
-
-
-# --- The round trip and its failures --------------------------------------------------------
-
-
-async def test_add_to_slack_round_trip_installs_the_workspace(start_oauth) -> None:
-    async with start_oauth() as imagine:
-        slack = imagine.slack
-        visit = await install(slack, origin(imagine), "T2", user="U2ADMIN")
-        assert visit.status == 200
-        assert "Imagine is installed" in visit.page and "Second Co" in visit.page
-        # Slack's authorization page got the app's client id, the manifest's scopes, a state
-        [asked] = slack.authorize_requests
-        assert asked["client_id"] == CLIENT_ID
-        assert asked["scope"].split(",") == list(imagine.services.settings.slack_scopes)
-        assert asked["state"] and asked["state"] in visit.cookie
-        # oauth.v2.access went to SLACK_API_URL with the client credentials (HTTP Basic)
-        [access] = slack.calls_to("oauth.v2.access")
-        basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
-        assert access.headers["Authorization"] == f"Basic {basic}"
-        [token] = slack.tokens_of("T2")
-        [row] = await rows(imagine, INSTALLATIONS)
-        assert (row["team_id"], row["team_name"], row["bot_token"]) == ("T2", "Second Co", token)
-        assert (row["user_id"], row["bot_user_id"], row["client_id"]) == (
-            "U2ADMIN",
-            slack.workspaces["T2"].bot_user_id,
-            CLIENT_ID,
-        )
-        assert not row["is_enterprise_install"]
-        assert len(await rows(imagine, BOTS)) == 1
-        assert await rows(imagine, STATES) == []  # the state was used up
-
-
-async def test_a_replayed_redirect_is_refused(start_oauth) -> None:
-    async with start_oauth() as imagine:
-        visit = await install(imagine.slack, origin(imagine), "T2")
-        assert visit.status == 200
-        async with aiohttp.ClientSession() as session:
-            status, page = await finish(session, visit.redirect, visit.cookie)
-        assert status == 401
-        assert "expired or has already been used" in page and "Traceback" not in page
-        assert len(imagine.slack.calls_to("oauth.v2.access")) == 1  # the code was not tried again
-
-
-async def test_a_state_from_another_browser_or_forged_is_refused(start_oauth) -> None:
-    async with start_oauth() as imagine:
-        slack, app_url = imagine.slack, origin(imagine)
-        slack.redirect_url = f"{app_url}/slack/oauth_redirect"
-        slack.approve_next("T2")
-        slack.approve_next("T2")
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
-            authorize_url, cookie = await start_install(session, app_url)
-            redirect = await authorize(session, authorize_url)
-            # the state cookie of another visit: not the browser that started this one
-            _, other_cookie = await start_install(session, app_url)
-            status, page = await finish(session, redirect, other_cookie)
-            assert status == 400 and "another browser" in page
-            # a state never issued, with a matching cookie (an attacker's own link)
-            forged = redirect.replace(cookie.split("=", 1)[1], "forged-state")
-            status, page = await finish(session, forged, "slack-app-oauth-state=forged-state")
-            assert status == 401 and "expired or has already been used" in page
-        assert slack.calls_to("oauth.v2.access") == []
-        assert await rows(imagine, INSTALLATIONS) == []
-
-
-async def test_a_cancelled_install_shows_a_clear_page(start_oauth) -> None:
-    async with start_oauth() as imagine:
-        visit = await install(imagine.slack, origin(imagine), "T2", cancel=True)
-        assert "error=access_denied" in visit.redirect
-        assert visit.status == 200
-        assert "cancelled" in visit.page and 'href="/slack/install"' in visit.page
-        assert imagine.slack.calls_to("oauth.v2.access") == []
-        assert await rows(imagine, INSTALLATIONS) == []
-
-
-@pytest.mark.parametrize("fault", ["invalid_code", "bad_client_secret", "http_500"])
-async def test_a_refused_code_shows_a_clear_page(start_oauth, fault: str) -> None:
-    async with start_oauth() as imagine:
-        if fault == "http_500":
-            imagine.slack.fail_next("oauth.v2.access", status=500, times=5)
-        else:
-            imagine.slack.fail_next("oauth.v2.access", error=fault)
-        visit = await install(imagine.slack, origin(imagine), "T2")
-        assert visit.status == 401
-        assert "Slack did not accept the installation" in visit.page
-        assert "Traceback" not in visit.page and CLIENT_SECRET not in visit.page
-        assert await rows(imagine, INSTALLATIONS) == []
-
-
-async def test_an_error_parameter_is_escaped_on_the_page(start_oauth) -> None:
-    async with start_oauth() as imagine, aiohttp.ClientSession() as session:
-        status, page = await finish(
-            session, f"{origin(imagine)}/slack/oauth_redirect?error=<script>x</script>", ""
-        )
-        assert status == 200 and "<script>" not in page and "&lt;script&gt;" in page
-
-
-async def test_only_the_two_oauth_pages_are_new(start_oauth) -> None:
-    async with start_oauth() as imagine:
-        routes = {
-            (r.method, r.resource.canonical)
-            for r in imagine.http.app.router.routes()
-            if r.method != "HEAD"
-        }
-        assert routes == {
-            ("POST", "/slack/events"),
-            ("GET", "/healthz"),
-            ("GET", "/metrics"),  # issue #10
-            ("GET", "/slack/install"),
-            ("GET", "/slack/oauth_redirect"),
-        }
-
+from tests.oauth.support import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    T2_CHANNELS,
+    T3_CHANNELS,
+    button_in,
+    delivered,
+    eventually,
+    origin,
+    rows,
+    uploads_by,
+)
+from tests.oauth_flow import authorize, install
 
 # --- Serving several workspaces ----------------------------------------------------------------
 

@@ -1,0 +1,148 @@
+"""The journal of accepted requests (bot/store/journal.py): written before the ack, removed when
+done, and taken over once, by exactly one process, when their process is gone; on SQLite and
+PostgreSQL, including two processes claiming at once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import timedelta
+from typing import cast
+
+from sqlalchemy import Table, update
+
+from bot.job_payload import job_from, payload_of
+from bot.store.models import InstanceRow
+from bot.store.quota import utc_now
+from tests.store.support import make_job, open_store, spawn_worker
+
+I = cast(Table, InstanceRow.__table__)  # noqa: E741
+
+
+async def accept(store, job, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    payload, resumable = payload_of(job)
+    await store.journal.accept(
+        job.id,
+        team_id=job.destination.team_id,
+        user_id=job.destination.user_id,
+        payload=payload,
+        resumable=kwargs.pop("resumable", resumable),
+        **kwargs,
+    )
+
+
+async def test_accept_deliver_done_in_group_commits(db_url: str) -> None:
+    store = await open_store(db_url)
+    try:
+        jobs = [make_job(user=f"U{i}") for i in range(30)]
+        await asyncio.gather(*(accept(store, job) for job in jobs))  # one burst
+        assert sorted(await store.journal.owned()) == sorted(job.id for job in jobs)
+        await store.journal.delivering(jobs[0].id)
+        assert await store.journal.state_of(jobs[0].id) == "delivering"
+        await asyncio.gather(*(store.journal.done(job.id) for job in jobs[:10]))
+        assert len(await store.journal.owned()) == 20
+        assert await store.journal.state_of(jobs[0].id) is None
+    finally:
+        await store.close()
+
+
+async def test_claim_takes_over_a_gone_process_requests(db_url: str) -> None:
+    gone = await open_store(db_url)
+    now = utc_now()
+    fresh = make_job(user="U1", prompt="a fresh fox", thread_ts="1.2")
+    running = make_job(user="U2", prompt="a running fox")
+    old = make_job(user="U3", prompt="an old fox")
+    posting = make_job(user="U4", prompt="a fox being posted")
+    in_memory = make_job(user="U5", prompt="a fox from memory")
+    await accept(gone, fresh)
+    await accept(gone, running)
+    await gone.history.started(running)  # its generations row: running, this process's
+    await accept(gone, old, now=now - timedelta(hours=2))
+    await accept(gone, posting)
+    await gone.journal.delivering(posting.id)
+    await gone.history.started(posting)
+    await accept(gone, in_memory, resumable=False)
+    await gone.close()  # unregistered: gone
+
+    live = await open_store(db_url)
+    try:
+        claim = await live.journal.claim(max_age_s=1800)
+        assert {c.job_id for c in claim.resume} == {fresh.id, running.id}
+        lost = {c.job_id: c.noticed_elsewhere for c in claim.lost}
+        assert lost == {old.id: False, posting.id: True, in_memory.id: False}
+        rebuilt = job_from(next(c.payload for c in claim.resume if c.job_id == fresh.id))
+        assert rebuilt is not None and rebuilt.control.resumed
+        assert (rebuilt.id, rebuilt.request, rebuilt.destination) == (
+            fresh.id,
+            fresh.request,
+            fresh.destination,
+        )
+        record = await live.history.record(running.id)
+        assert record is not None and record.status == "queued"  # ready to run again here
+        # The posting one is left to the interrupted-job notice; the resumed ones are not.
+        interrupted = await live.interrupted.claim()
+        assert [job.job_id for job in interrupted] == [posting.id]
+        assert sorted(await live.journal.owned()) == sorted([fresh.id, running.id])
+        again = await live.journal.claim(max_age_s=1800)  # nothing twice
+        assert again.resume == [] and again.lost == []
+    finally:
+        await live.close()
+
+
+async def test_a_live_process_keeps_its_requests(db_url: str) -> None:
+    first = await open_store(db_url)
+    second = await open_store(db_url)
+    # Both run in this test's process, which counts as a restart of the first; make the first
+    # look like another live process on this host (its pid: our parent, which is running).
+    async with first.engine.begin() as conn:
+        await conn.execute(update(I).where(I.c.id == first.instance_id).values(pid=os.getppid()))
+    try:
+        await accept(first, make_job())
+        claim = await second.journal.claim(max_age_s=1800)
+        assert claim.resume == [] and claim.lost == []
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_two_processes_claim_each_request_once(db_url: str) -> None:
+    gone = await open_store(db_url)
+    jobs = [make_job(user=f"U{i % 7}", prompt=f"fox {i}") for i in range(40)]
+    await asyncio.gather(*(accept(gone, job) for job in jobs))
+    await gone.close()
+    workers = [await spawn_worker("claim", db_url) for _ in range(2)]
+    try:
+        for worker in workers:
+            assert worker.stdout is not None
+            line = await asyncio.wait_for(worker.stdout.readline(), timeout=60)
+            assert line.strip() == b"ready"
+        for worker in workers:
+            assert worker.stdin is not None
+            worker.stdin.write(b"go\n")
+            await worker.stdin.drain()
+        claimed = await asyncio.wait_for(
+            asyncio.gather(*(_claimed(worker) for worker in workers)), timeout=120
+        )
+        for worker in workers:  # both stayed alive until both had claimed
+            assert worker.stdin is not None
+            worker.stdin.write(b"exit\n")
+            await worker.stdin.drain()
+        await asyncio.wait_for(asyncio.gather(*(worker.wait() for worker in workers)), 60)
+    finally:
+        for worker in workers:
+            if worker.returncode is None:
+                worker.kill()
+                await worker.wait()
+    assert [worker.returncode for worker in workers] == [0, 0]
+    assert sorted(claimed[0] + claimed[1]) == sorted(job.id for job in jobs)
+    assert not set(claimed[0]) & set(claimed[1])
+
+
+async def _claimed(worker: asyncio.subprocess.Process) -> list[str]:
+    """The job ids a ``claim`` worker printed, up to its "done"."""
+    assert worker.stdout is not None
+    ids = []
+    while (line := (await worker.stdout.readline()).decode().strip()) != "done":
+        assert line.startswith("resume "), line
+        ids.append(line.split()[1])
+    return ids
