@@ -4,12 +4,12 @@ limits."""
 
 from __future__ import annotations
 
+from tests.oauth.support import origin
 from tests.oauth_flow import install
-from tests.test_oauth import origin, start_oauth  # noqa: F401 - the fixture
 from tests.workspace_support import command, open_home, settings_values, submit_settings
 
 
-async def test_installed_workspaces_each_have_their_own_settings(start_oauth) -> None:  # noqa: F811
+async def test_installed_workspaces_each_have_their_own_settings(start_oauth) -> None:
     async with start_oauth() as imagine:
         slack = imagine.slack
         await install(slack, origin(imagine), "T2")
