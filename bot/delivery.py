@@ -17,7 +17,13 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    InteractiveElement,
+    SectionBlock,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -72,10 +78,11 @@ async def upload_images(
 ) -> list[str]:
     """Upload ``images`` as one message in ``destination`` (its thread when ``thread_ts``).
 
-    Returns the uploaded files' ids, in order (from the ``files`` of the
-    ``files.completeUploadExternal`` answer that ``files_upload_v2`` returns). Raises
-    :class:`ChannelUnreachableError` when the bot is not in a channel it cannot join, and
-    :class:`DeliveryError` for any other refusal (after slack_sdk's own retries of 429/5xx).
+    Returns the uploaded files' ids, in the order of ``images`` (from the
+    ``files.completeUploadExternal`` answer: Slack answers with the files, not the message, whose
+    ts appears later; :mod:`bot.shares`). Raises :class:`ChannelUnreachableError` when the bot is
+    not in a channel it cannot join, and :class:`DeliveryError` for any other refusal (after
+    slack_sdk's own retries of 429/5xx).
     """
     uploads = file_uploads(images, user_prompt)
     file_ids: list[str] = []
@@ -168,28 +175,36 @@ async def notify(
     return True
 
 
-def regenerate_blocks(text: str, key: str) -> list[Block]:
+def regenerate_blocks(
+    text: str, key: str | None, extra: Sequence[InteractiveElement] = ()
+) -> list[Block]:
     """Block Kit: ``text`` and a Regenerate button whose ``value`` is the short ``key`` (Slack
-    caps button values at 2000 characters; platform.md, "Modals")."""
-    return [
-        SectionBlock(text=text),
-        ActionsBlock(
-            elements=[
-                ButtonElement(
-                    text=":arrows_counterclockwise: Regenerate",
-                    action_id=REGENERATE_ACTION_ID,
-                    value=key,
-                )
-            ]
-        ),
-    ]
+    caps button values at 2000 characters; platform.md, "Modals"; no button when ``key`` is
+    ``None``), followed by ``extra`` elements (the per-image actions of
+    :mod:`bot.result_actions`)."""
+    buttons: list[InteractiveElement] = []
+    if key is not None:
+        buttons.append(
+            ButtonElement(
+                text=":arrows_counterclockwise: Regenerate",
+                action_id=REGENERATE_ACTION_ID,
+                value=key,
+            )
+        )
+    return [SectionBlock(text=text), ActionsBlock(elements=[*buttons, *extra])]
 
 
 async def post_regenerate_button(
-    client: AsyncWebClient, destination: Destination, key: str
+    client: AsyncWebClient,
+    destination: Destination,
+    key: str | None,
+    extra: Sequence[InteractiveElement] = (),
 ) -> None:
-    """Post a small message with a Regenerate button under the images (in their thread)."""
-    blocks = regenerate_blocks(messages.REGENERATE_PROMPT, key)
+    """Post a small message with a Regenerate button (unless ``key`` is ``None``) and ``extra``
+    actions under the images (in their thread); nothing when there is no action at all."""
+    if key is None and not extra:
+        return
+    blocks = regenerate_blocks(messages.REGENERATE_PROMPT, key, extra)
     try:
         await client.chat_postMessage(
             channel=destination.channel_id,

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot import messages
 from bot.messages import home_model_notice, plural, slack_date, usd
 from bot.settings import Settings
 from bot.slack_text import escape_mrkdwn
@@ -71,6 +72,8 @@ def history_blocks(items: list[HistoryItem]) -> list[Block]:
             f"in {where(item)}",
             f"{plural(item.images, 'image')}, est. {usd(item.cost_usd)}",
         ]
+        if label := messages.history_source(item.source, item.parent_prompt):
+            details.append(label)
         if status := status_text(item.status):
             details.append(status)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=escape_mrkdwn(prompt))))

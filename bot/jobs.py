@@ -26,12 +26,21 @@ from bot.errors import QueueFullError, ShuttingDownError
 from bot.request import ImageRequest
 
 if TYPE_CHECKING:
-    from bot.openai.backends import Generation
+    from bot.openai.backends import EditInputs, Generation
 
 log = logging.getLogger(__name__)
 
 Source = Literal[
-    "command", "modal", "shortcut:slide", "shortcut:brand", "mention", "regenerate", "workflow"
+    "command",
+    "modal",
+    "shortcut:slide",
+    "shortcut:brand",
+    "mention",
+    "regenerate",
+    "edit",
+    "variation",
+    "dm",
+    "workflow",
 ]
 
 
@@ -120,14 +129,25 @@ class JobWatch:
 
 @dataclass(frozen=True)
 class Job:
-    """One request to generate and deliver images; ``id`` is a short random hex string;
-    ``watch``, when set, learns the job's outcome."""
+    """One request to generate and deliver images; ``id`` is a short random hex string.
+
+    ``inputs`` (issue #8) is what an edit or a request with people's images starts from: the
+    response to continue and/or the images to send (:class:`bot.openai.backends.EditInputs`);
+    ``parent_id`` the job whose image an edit or variation started from, ``parent_image`` that
+    image's number (1-based) and ``image_named`` whether the person chose it (else it is the
+    default, image 1 of the latest result); the caption says which.
+    ``watch``, when set, learns the job's outcome (the workflow step, issue #9).
+    """
 
     request: ImageRequest
     destination: Destination
     source: Source
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     created_at: float = field(default_factory=time.monotonic)
+    inputs: EditInputs | None = None
+    parent_id: str | None = None
+    parent_image: int | None = None
+    image_named: bool = False
     control: JobControl = field(default_factory=JobControl, compare=False, repr=False)
     watch: JobWatch | None = field(default=None, compare=False, repr=False)
 

@@ -44,7 +44,8 @@ def usage(max_images: int, prompt_max_chars: int) -> str:
         "Write `--opt=value` if you prefer, and `--` before a prompt that starts with dashes.\n"
         f"A prompt can be up to {prompt_max_chars:,} characters. `/imagine` alone opens a form; "
         "`/imagine usage` shows what you have generated. Mention me in a thread to get images "
-        "there, or use the message shortcuts *Imagine a slide* and *Imagine a brand asset*."
+        "there, or use the message shortcuts *Imagine a slide* and *Imagine a brand asset*.\n"
+        f"{REFINE_HELP}"
     )
 
 
@@ -309,6 +310,99 @@ def interrupted_notice(user_prompt: str) -> str:
     )
 
 
+# --- Conversations: refine, variations, people's images (issue #8) ------------------------------
+
+REFINE_HELP = (
+    "*Refine a result* in its thread: `@Imagine make the kite green` edits image 1 of the latest "
+    "result there (the default); name another with `#2 make it green`. Each result also has "
+    "*Edit…* and *Variations*. Attach PNG, JPEG or WebP images to a mention to use them as "
+    "input. In a DM with me, write a prompt, and reply in a result's thread to refine it."
+)
+REFINE_NO_RESULT = "Reply in the thread of an Imagine image, or start with /imagine."
+EDIT_EMPTY = (
+    "Tell me what to change, e.g. `@Imagine make the sky pink`, or `#2 make it green` to edit "
+    "image 2."
+)
+EDIT_BUTTON = "Edit…"
+VARIATIONS_BUTTON = "Variations"
+EDIT_MENU = "Edit an image…"
+VARIATIONS_MENU = "Variations of…"
+EDIT_MODAL_TITLE = "Edit image"
+EDIT_MODAL_SUBMIT = "Edit"
+EDIT_INSTRUCTION_LABEL = "What should change?"
+EDIT_INSTRUCTION_PLACEHOLDER = "Make the kite green and add a second one"
+EDIT_IMAGE_LABEL = "Image to edit"
+LEAVE_OUT_IMAGES = "Leave them out"
+RESULT_NOT_LOCATED = (
+    ":hourglass: I can't find where that image was posted yet. Please try again in a moment."
+)
+
+
+def image_label(number: int) -> str:
+    """An image's name in menus: ``Image 2``."""
+    return f"Image {number}"
+
+
+def edit_too_long(length: int, limit: int) -> str:
+    """Shown when a refine instruction is over PROMPT_MAX_CHARS."""
+    return (
+        f"Your instruction is {length:,} characters; the limit is {limit:,}. "
+        "Shorten it and try again."
+    )
+
+
+def no_such_image(number: int, count: int) -> str:
+    """Shown when ``#k`` names an image the latest result does not have."""
+    if count == 1:
+        return (
+            f"The latest result has only one image, so there is no #{number}. Leave the number out."
+        )
+    return f"The latest result has {count} images; pick one from #1 to #{count}."
+
+
+def edit_expired(retention_days: int) -> str:
+    """Shown for Edit/Variations on a result whose conversation state is gone."""
+    return (
+        f"That image can no longer be edited: results can be refined for {retention_days} days. "
+        "Start again with /imagine."
+    )
+
+
+def using_images(count: int) -> str:
+    """The shortcut modal's note when the message has images."""
+    return f"Using {plural(count, 'image')} from the message as a reference."
+
+
+def result_caption(
+    user_id: str,
+    revised_prompts: list[str],
+    *,
+    source: str,
+    instruction: str = "",
+    image: int | None = None,
+    named: bool = False,
+) -> str:
+    """The caption of a result: :func:`caption` for new images; for an edit, what changed (the
+    instruction), which image it started from (saying when it is the default) and the revised
+    prompt; for variations, which image they vary."""
+    if source == "variation":
+        lead = f"<@{user_id}> made {plural(len(revised_prompts), 'variation')} of image #{image}"
+        return _with_prompts(lead, revised_prompts)
+    if source != "edit":
+        return caption(user_id, revised_prompts, regenerated=source == "regenerate")
+    which = f"image #{image}"
+    if not named:
+        which = f"image #{image or 1} (the default; name another with `#2 …`)"
+    lead = f"<@{user_id}> edited {which}: “{escape_mrkdwn(instruction)}”"
+    return _with_prompts(lead, revised_prompts)
+
+
+def _with_prompts(lead: str, revised_prompts: list[str]) -> str:
+    unique = list(dict.fromkeys(revised_prompts))
+    if len(unique) == 1:
+        return f"{lead}\nRevised prompt: {escape_mrkdwn(unique[0])}"
+    lines = "\n".join(f"{i}. {escape_mrkdwn(p)}" for i, p in enumerate(revised_prompts, 1))
+    return f"{lead}\nRevised prompts:\n{lines}"
 # --- Waiting for OpenAI, cancel and resume (issue #10) -------------------------------------------
 
 WAITING_PREFIX = ":hourglass: Waiting for OpenAI capacity"
@@ -377,6 +471,31 @@ def _short_prompt(user_prompt: str) -> str:
     return escape_mrkdwn(shown)
 
 
+def history_source(source: str, parent_prompt: str | None = None) -> str:
+    """The Home tab's note for an edit, variations or a DM request (empty for the others),
+    naming the image it started from by that request's prompt when known."""
+    earlier = "an earlier image"
+    if parent_prompt:
+        shown = parent_prompt if len(parent_prompt) <= 60 else parent_prompt[:59] + "…"
+        earlier = f"“{escape_mrkdwn(shown)}”"
+    return {
+        "edit": f":pencil2: edit of {earlier}",
+        "variation": f":art: variations of {earlier}",
+        "dm": ":speech_balloon: from a DM",
+    }.get(source, "")
+
+
+def source_counts(by_source: dict[str, int]) -> str:
+    """``2 edits, 1 variation request, 3 from DMs`` for the sources shown apart (empty when
+    none)."""
+    parts = []
+    if count := by_source.get("edit"):
+        parts.append(plural(count, "edit"))
+    if count := by_source.get("variation"):
+        parts.append(plural(count, "variation request"))
+    if count := by_source.get("dm"):
+        parts.append(f"{count:,} from DMs")
+    return ", ".join(parts)
 # --- Models and shutdown dates (issue #10); read by admins ------------------------------------
 
 OTHER_MAINLINE_MODEL = (

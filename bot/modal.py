@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    CheckboxesElement,
     ContextBlock,
     InputBlock,
     MarkdownTextObject,
@@ -20,6 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot import messages
 from bot.capabilities import capabilities_for, check_quality, resolve_size
 from bot.command import RawOptions, parse_n
 from bot.errors import UserInputError
@@ -31,6 +33,7 @@ from bot.slack_text import clean_text
 CALLBACK_ID = "imagine_modal"
 ACTION_ID = "value"
 PROMPT, N, SIZE, QUALITY, BACKGROUND = "prompt", "n", "size", "quality", "background"
+USE_IMAGES, LEAVE_OUT = "use_images", "leave_out"
 TITLES = {"general": "Imagine", "slide": "Imagine a slide", "brand": "Imagine a brand asset"}
 SIZE_LABELS = {"square": "Square", "landscape": "Landscape", "portrait": "Portrait", "auto": "Auto"}
 
@@ -99,6 +102,21 @@ def build_modal(context: ModalContext, prefill: str, settings: Settings) -> View
                 "auto",
             )
         )
+    if context.files:
+        blocks += [
+            ContextBlock(
+                elements=[MarkdownTextObject(text=messages.using_images(len(context.files)))]
+            ),
+            InputBlock(
+                block_id=USE_IMAGES,
+                label="Images",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=ACTION_ID,
+                    options=[Option(value=LEAVE_OUT, label=messages.LEAVE_OUT_IMAGES)],
+                ),
+            ),
+        ]
     if preset.name == "brand" and settings.brand_guide.strip():
         blocks.append(
             ContextBlock(
@@ -142,6 +160,13 @@ def read_submission(state_values: dict[str, Any], *, max_images: int) -> tuple[s
         background=value(BACKGROUND),
     )
     return prompt, options
+
+
+def leaves_images_out(state_values: dict[str, Any]) -> bool:
+    """Whether the person ticked "Leave them out" (the source message's images)."""
+    entry = state_values.get(USE_IMAGES, {}).get(ACTION_ID)
+    selected = entry.get("selected_options") if isinstance(entry, dict) else None
+    return any(isinstance(o, dict) and o.get("value") == LEAVE_OUT for o in selected or [])
 
 
 def field_errors(exc: UserInputError) -> dict[str, str]:

@@ -10,8 +10,9 @@ Slack's reference pages for ``slash commands``, ``message_action``, ``view_submi
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class _Payload(BaseModel):
@@ -40,6 +41,22 @@ class ShortcutMessage(_Payload):
     ts: str
     text: str = ""
     thread_ts: str | None = None
+    files: list[dict[str, Any]] = Field(default_factory=list)
+
+    def image_file_ids(self, limit: int) -> list[str]:
+        """The ids of the message's image files (``image/*``, or Slack Connect files whose type
+        only ``files.info`` tells: ``file_access: check_file_info``), at most ``limit``."""
+        ids = [
+            str(f["id"])
+            for f in self.files
+            if isinstance(f, dict)
+            and f.get("id")
+            and (
+                str(f.get("mimetype") or "").startswith("image/")
+                or f.get("file_access") == "check_file_info"
+            )
+        ]
+        return ids[:limit]
 
 
 class MessageAction(_Payload):
@@ -69,6 +86,7 @@ class ModalContext(_Payload):
     thread_ts: str | None = None
     source_ts: str | None = None
     response_url: str | None = None
+    files: list[str] | None = None  # the source message's image file ids (issue #8)
 
     def dump(self) -> str:
         """JSON for ``private_metadata``."""
@@ -84,7 +102,9 @@ class ModalContext(_Payload):
 
 
 class AppMention(_Payload):
-    """An ``app_mention`` event; ``thread_ts`` is set when the mention is in a thread."""
+    """An ``app_mention`` event, or a person's ``message`` event (``message.im``, or
+    ``file_share``); ``thread_ts`` is set when it is in a thread; ``files`` are the attached
+    files' objects, as Slack sends them (platform.md, "Files from users")."""
 
     user: str
     channel: str
@@ -92,12 +112,15 @@ class AppMention(_Payload):
     text: str = ""
     thread_ts: str | None = None
     team: str | None = None
+    files: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class BlockAction(_Payload):
-    """The parts of a ``block_actions`` payload used by the Regenerate button."""
+    """The parts of a ``block_actions`` payload used by the Regenerate, Edit… and Variations
+    actions."""
 
     user: _Id
     team: _Id | None = None
     response_url: str | None = None
     channel: _Id | None = None
+    trigger_id: str | None = None

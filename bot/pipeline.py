@@ -19,7 +19,9 @@ from bot.metrics import Metrics
 from bot.openai.backends import Generation, ImageBackend, user_hash
 from bot.openai.pacing import JobClock, Pacer, Ticket, current_ticket
 from bot.regenerate import RegenerateEntry, RegenerateStore
+from bot.result_actions import per_image_elements
 from bot.store.pricing import PriceTable, micro_to_usd
+from bot.threads import Threads
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +96,8 @@ class Pipeline:
     ends (a job interrupted by shutdown before its images were posted stays there, to resume);
     ``recorder``, when set, is told each job's start,
     result and end; ``metrics``, when set, counts each job's outcome, times it, and adds its
-    estimated cost (``prices``) to the spend."""
+    estimated cost (``prices``) to the spend; ``threads``, when set, records each delivered
+    result as a turn of its thread's conversation."""
 
     def __init__(
         self,
@@ -107,6 +110,7 @@ class Pipeline:
         job_timeout_s: float,
         payload_slots: asyncio.Semaphore,
         recorder: JobRecorder | None = None,
+        threads: Threads | None = None,
         metrics: Metrics | None = None,
         prices: PriceTable | None = None,
         pacer: Pacer | None = None,
@@ -129,6 +133,7 @@ class Pipeline:
         self._job_timeout_s = job_timeout_s
         self._payload_slots = payload_slots
         self._recorder = recorder
+        self._threads = threads
 
     async def run(self, job: Job) -> None:
         """Generate and deliver ``job``. Every failure ends in a message to the requester; a
@@ -171,7 +176,7 @@ class Pipeline:
             delivered = len(generation.images)
             outcome = "partial" if generation.failures else "ok"
             result = JobResult(outcome, generation=generation, file_ids=tuple(file_ids))
-            await self._after_delivery(job, generation, slack)
+            await self._after_delivery(job, generation, file_ids, slack)
         except TimeoutError as exc:
             outcome, error = "timeout", exc
             result = JobResult(outcome, error_text=messages.job_timed_out(self._job_timeout_s))
@@ -193,6 +198,8 @@ class Pipeline:
             if task is not None:
                 task.uncancel()  # cancelled by its owner: this task ends normally
         finally:
+            if self._threads is not None:
+                self._threads.settled(job)
             if outcome == "cancelled":
                 await progress.stop()
             elif outcome != "interrupted":
@@ -225,8 +232,9 @@ class Pipeline:
         self, job: Job, slack: AsyncWebClient
     ) -> tuple[Generation, list[str]]:
         """Generate the images and upload them as one message, within the job's deadline and
-        holding a payload slot from the first answer to the end of the upload. Returns the
-        generation without its image bytes, and the uploaded files' ids."""
+        holding a payload slot from the first answer (or from the download of input images) to
+        the end of the upload. Returns the generation without its image bytes, and the uploaded
+        files' ids."""
         destination = job.destination
         lease = PayloadLease(self._payload_slots)
 
@@ -246,19 +254,25 @@ class Pipeline:
                         job.request,
                         user=user_hash(destination.team_id, destination.user_id),
                         on_answer=lease.acquire,
+                        inputs=job.inputs,
                     )
                 finally:
                     current_ticket.reset(token)
                 job.control.delivering = True
                 await self._journal_call("delivering", job)
+                if self._threads is not None:
+                    self._threads.uploading(job)
                 file_ids = await upload_images(
                     slack,
                     destination,
                     generation.images,
-                    caption=messages.caption(
+                    caption=messages.result_caption(
                         destination.user_id,
                         [image.revised_prompt for image in generation.images],
-                        regenerated=job.source == "regenerate",
+                        source=job.source,
+                        instruction=job.request.user_prompt,
+                        image=job.parent_image,
+                        named=job.image_named,
                     ),
                     user_prompt=job.request.user_prompt,
                 )
@@ -267,9 +281,10 @@ class Pipeline:
         return generation.without_data(), file_ids
 
     async def _after_delivery(
-        self, job: Job, generation: Generation, slack: AsyncWebClient
+        self, job: Job, generation: Generation, file_ids: list[str], slack: AsyncWebClient
     ) -> None:
-        """Record the result, offer Regenerate, and tell the user about images that failed."""
+        """Record the result (history, and its thread's conversation), offer Regenerate and the
+        per-image actions, and tell the user about images that failed."""
         if self._recorder:
             await self._recorder.record_generation(job, generation)
         if self._metrics is not None:
@@ -283,8 +298,14 @@ class Pipeline:
             )
             self._metrics.spend_usd.labels(self._model).inc(micro_to_usd(cost))
         destination = job.destination
-        key = await self._regenerate.put(RegenerateEntry.of(job))
-        await post_regenerate_button(slack, destination, key)
+        turn = None
+        if self._threads is not None:
+            turn = await self._threads.delivered(slack, job, generation, file_ids)
+        # Regenerate runs the request again as it was; one that started from images (an edit,
+        # variations, people's files) offers the per-image actions only.
+        key = await self._regenerate.put(RegenerateEntry.of(job)) if job.inputs is None else None
+        extra = per_image_elements(job.id, len(turn.images)) if turn is not None else []
+        await post_regenerate_button(slack, destination, key, extra)
         if generation.failures:
             reason = messages.for_error(generation.failures[0])
             await self._tell(

@@ -25,7 +25,9 @@ from bot.openai.model_check import ModelNotice
 from bot.openai.pacing import Pacer
 from bot.pipeline import Pipeline
 from bot.settings import Settings
+from bot.shares import ShareTracker
 from bot.store import InstallationStore, PriceTable, Store
+from bot.threads import Threads
 from bot.workflow.running import RunningSteps
 from bot.workspace.admins import AdminCheck
 from bot.workspace.resolver import SettingsResolver
@@ -40,7 +42,9 @@ SLACK_CONNECTION_RETRIES = 2
 class Services:
     """Everything a listener needs: settings, the Slack Web API client, the OpenAI client and
     backend, the pacer that admits OpenAI image calls, the job queue, the store (history,
-    quotas, Regenerate keys, accepted requests), the recent event ids, the per-workspace
+    quotas, Regenerate keys, accepted requests, conversations), the conversation threads
+    (issue #8), the recent event ids and the recent posts (``channel:ts``: a mention in a
+    channel the app is in arrives as ``app_mention`` and as ``message``), the per-workspace
     settings (``workspaces``) and the admin check (``admins``), the app's Prometheus metrics
     (``GET /metrics``), the start-up model check's notices (shown to admins on the Home tab),
     and the workflow steps running (issue #9).
@@ -63,6 +67,8 @@ class Services:
     jobs: JobQueue
     store: Store
     recent_events: RecentIds
+    threads: Threads
+    recent_posts: RecentIds
     workspaces: SettingsResolver
     admins: AdminCheck
     metrics: Metrics = field(default_factory=Metrics)
@@ -76,7 +82,8 @@ class Services:
         return await self.workspaces.settings_for(team_id, enterprise_id)
 
     async def aclose(self) -> None:
-        """Close the HTTP connection pools and the database."""
+        """Stop the background lookups; close the HTTP connection pools and the database."""
+        await self.threads.aclose()
         await self.openai.aclose()
         if self.slack.session is not None:
             await self.slack.session.close()
@@ -120,7 +127,9 @@ async def open_services(
         prices=PriceTable.from_json(settings.prices_json),
         model=settings.image_model,
         api=settings.image_api,
+        conversation_retention_days=settings.conversation_retention_days,
     )
+    store.conversations.start_cleanup()
     return build_services(settings, store=store, slack=slack, http=http)
 
 
@@ -160,6 +169,9 @@ def build_services(
         metrics=metrics,
     )
     caps = capabilities_for(settings.image_model)
+    threads = Threads(
+        store.conversations, ShareTracker(store.conversations.located), model=caps.name
+    )
     backend: ImageBackend
     if settings.image_api == "responses":
         backend = ResponsesBackend(
@@ -175,6 +187,7 @@ def build_services(
         job_timeout_s=settings.job_timeout_s,
         payload_slots=asyncio.Semaphore(settings.max_payloads_in_memory),
         recorder=store.history,
+        threads=threads,
         metrics=metrics,
         prices=PriceTable.from_json(settings.prices_json),
         pacer=pacer,
@@ -201,6 +214,8 @@ def build_services(
         jobs=jobs,
         store=store,
         recent_events=RecentIds(),
+        threads=threads,
+        recent_posts=RecentIds(),
         workspaces=SettingsResolver(
             settings,
             store.workspace_settings,

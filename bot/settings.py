@@ -41,6 +41,7 @@ DEFAULT_BOT_SCOPES = (
     "reactions:write",
     "users:read",
     "files:read",
+    "im:history",
 )
 
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{1,31}")  # public (C…) and private (G… on old workspaces)
@@ -306,6 +307,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    # --- Conversations: refine in the thread (issue #8) --------------------------------------
+    conversation_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="days a result can be refined in its thread (OpenAI keeps stored responses "
+        "30 days); older conversation state is deleted by a periodic clean-up",
+    )
 
     # --- Input images (issue #8) ----------------------------------------------------------
     max_input_image_bytes: int = Field(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.messages import plural, slack_date, usd
+from bot.messages import plural, slack_date, source_counts, usd
 from bot.settings import Settings
 from bot.store import Store, TeamUsage, Totals, UserUsage
 
@@ -33,6 +33,8 @@ def user_usage_text(usage: UserUsage, *, daily_limit: int | None, is_admin: bool
             f"resets {slack_date(usage.day_resets_at)})"
         )
     month = f"• This month: {totals_phrase(usage.month)}"
+    if kinds := source_counts(usage.month_by_source):
+        month += f" ({kinds})"
     return f"*Your Imagine usage*\n{today}\n{month}"
 
 

@@ -94,9 +94,12 @@ def responses_answer(request: httpx.Request) -> httpx.Response:
 
 @pytest.fixture
 def openai_mock() -> Any:
-    """respx mocking OpenAI at OPENAI_BASE; ``openai_mock["responses"]`` is the Responses route."""
+    """respx mocking OpenAI at OPENAI_BASE; ``openai_mock["responses"]`` is the Responses route.
+    Requests to 127.0.0.1 (the local fakes) pass through."""
     with respx.mock(base_url=OPENAI_BASE, assert_all_called=False) as router:
         router.post("/responses", name="responses").mock(side_effect=responses_answer)
+        # The local fakes are really called: FakeSlack serves people's files (input images).
+        router.route(host="127.0.0.1").pass_through()
         yield router
 
 

@@ -218,7 +218,8 @@ async def test_mention_errors_go_to_the_user_in_the_thread(start_imagine, openai
         [ephemeral] = imagine.slack.ephemerals
         assert "from 1 to 5" in ephemeral["text"] and ephemeral["thread_ts"] == "1700000000.000001"
         assert ephemeral["user"] == "U1"
-        await imagine.event(mention("<@UBOT>"), event_id="Ev8")
+        # another post (its own ts: one post is handled once, whatever event carries it)
+        await imagine.event(mention("<@UBOT>", ts="1700000000.000600"), event_id="Ev8")
         await imagine.slack.wait_for(lambda: len(imagine.slack.ephemerals) == 2)
         assert "/imagine [options] <prompt>" in imagine.slack.ephemerals[1]["text"]
         assert openai_mock["responses"].call_count == 0

@@ -156,8 +156,16 @@ async def test_regenerate_button_follows_the_images(start_imagine) -> None:
             if isinstance(button_message.blocks, list)
             else json.loads(button_message.blocks)
         )
-        [button] = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+        [button, edit, variations] = [
+            e for b in blocks if b["type"] == "actions" for e in b["elements"]
+        ]
         assert button["action_id"] == "imagine_regenerate" and len(button["value"]) <= 32
+        # one image: Edit… and Variations buttons with short keys (issue #8)
+        assert (edit["action_id"], variations["action_id"]) == (
+            "imagine_edit",
+            "imagine_variations",
+        )
+        assert edit["value"] == variations["value"] and len(edit["value"]) <= 32
 
 
 async def test_bad_signature_and_stale_timestamp_get_401(start_imagine) -> None:

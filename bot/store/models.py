@@ -93,6 +93,8 @@ class GenerationRow(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     instance_id: Mapped[str] = mapped_column(String(32))
+    # issue #8: the job an edit or variation started from
+    parent_id: Mapped[str | None] = mapped_column(String(64))
     # the workspace's Enterprise Grid org, if any (issue #11: the token of an org-wide install)
     enterprise_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
 

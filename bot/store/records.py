@@ -31,6 +31,7 @@ class UserUsage:
     month: Totals
     day_resets_at: datetime
     month_resets_at: datetime
+    month_by_source: dict[str, int] = field(default_factory=dict)  # requests this month
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class HistoryItem:
     images: int
     cost_usd: float
     source: str
+    parent_id: str | None = None  # issue #8: the job an edit or variation started from
+    parent_prompt: str | None = None  # and the prompt that job's person wrote
 
 
 @dataclass(frozen=True)
@@ -119,4 +122,5 @@ class GenerationRecord:
     queued_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    parent_id: str | None = None  # issue #8: the job an edit or variation started from
     enterprise_id: str | None = None

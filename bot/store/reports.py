@@ -28,11 +28,15 @@ class Reports:
         self._reader = engine.execution_options(imagine_read_only=True)
 
     async def usage(self, team_id: str, user_id: str, *, now: datetime | None = None) -> UserUsage:
-        """``user_id``'s images and estimated cost this UTC day and this UTC month."""
+        """``user_id``'s images and estimated cost this UTC day and this UTC month, and this
+        month's requests by source (edits, variations and DMs are shown apart)."""
         now = as_utc(now)
         async with self._reader.connect() as conn:
             today = await _totals(conn, team_id, quota.day_start(now), quota.next_day(now), user_id)
             month = await _totals(
+                conn, team_id, quota.month_start(now), quota.next_month(now), user_id
+            )
+            by_source = await _by_source(
                 conn, team_id, quota.month_start(now), quota.next_month(now), user_id
             )
         return UserUsage(
@@ -42,6 +46,7 @@ class Reports:
             month=month,
             day_resets_at=quota.next_day(now),
             month_resets_at=quota.next_month(now),
+            month_by_source=by_source,
         )
 
     async def team_usage(
@@ -85,10 +90,12 @@ class Reports:
     async def recent(self, team_id: str, user_id: str, limit: int = 10) -> list[HistoryItem]:
         """``user_id``'s last ``limit`` requests in ``team_id``, newest first (refused ones
         left out)."""
+        parent = G.alias("parent")
         async with self._reader.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(G)
+                    select(G, parent.c.user_prompt.label("parent_prompt"))
+                    .select_from(G.outerjoin(parent, parent.c.id == G.c.parent_id))
                     .where(G.c.team_id == team_id, G.c.user_id == user_id, G.c.status != REFUSED)
                     .order_by(G.c.queued_at.desc(), G.c.id.desc())
                     .limit(limit)
@@ -105,6 +112,8 @@ class Reports:
                 images=row.images,
                 cost_usd=micro_to_usd(row.cost_micro),
                 source=row.source,
+                parent_id=row.parent_id,
+                parent_prompt=row.parent_prompt,
             )
             for row in rows
         ]
@@ -117,6 +126,18 @@ def _in_period(team_id: str, start: datetime, end: datetime) -> Iterable[Any]:
         G.c.queued_at < end,
         G.c.status != REFUSED,
     )
+
+
+async def _by_source(
+    conn: AsyncConnection, team_id: str, start: datetime, end: datetime, user_id: str
+) -> dict[str, int]:
+    """Requests by source (``command``, ``edit``, ``variation``, ``dm``, …) in the period."""
+    rows = await conn.execute(
+        select(G.c.source, func.count())
+        .where(*_in_period(team_id, start, end), G.c.user_id == user_id)
+        .group_by(G.c.source)
+    )
+    return {str(source): int(count) for source, count in rows}
 
 
 async def _totals(

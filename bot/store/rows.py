@@ -80,6 +80,7 @@ class JobRows:
             "thread_ts": destination.thread_ts,
             "user_id": destination.user_id,
             "source": job.source,
+            "parent_id": job.parent_id,
             "user_prompt": request.user_prompt,
             "prompt": request.prompt,
             "options": {name: getattr(request, name) for name in OPTION_FIELDS},

@@ -9,6 +9,8 @@
   (:class:`bot.regenerate.RegenerateStore`).
 - :attr:`Store.instances` (:mod:`bot.store.instances`): the processes sharing the database.
 - :attr:`Store.interrupted` (:mod:`bot.store.interrupted`): dead processes' unfinished jobs.
+- :attr:`Store.conversations` (:mod:`bot.store.conversations`): the turns of each thread
+  (issue #8).
 - :attr:`Store.journal` (:mod:`bot.store.journal`): accepted requests until they finish, and
   taking over those of processes that are gone (resume after a restart).
 - :attr:`Store.workspace_settings` (:mod:`bot.store.workspace_settings`): each workspace's
@@ -24,6 +26,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store import database
+from bot.store.conversations import ConversationStore
 from bot.store.history import History
 from bot.store.instances import HEARTBEAT_S, Instances
 from bot.store.interrupted import InterruptedJobs
@@ -53,6 +56,7 @@ class Store:
         model: str,
         api: str,
         heartbeat_s: float,
+        conversation_retention_days: int = 30,
     ) -> None:
         self.engine = engine
         self.instances = Instances(engine, heartbeat_s=heartbeat_s)
@@ -64,6 +68,7 @@ class Store:
         self.interrupted = InterruptedJobs(
             engine, instances=self.instances, regenerate=self.regenerate
         )
+        self.conversations = ConversationStore(engine, retention_days=conversation_retention_days)
         self.journal = Journal(engine, instances=self.instances)
         self.workspace_settings = WorkspaceSettingsStore(engine)
         self.workflow_steps = WorkflowSteps(engine, instances=self.instances)
@@ -77,15 +82,24 @@ class Store:
         model: str = "gpt-image-2",
         api: str = "responses",
         heartbeat_s: float = HEARTBEAT_S,
+        conversation_retention_days: int = 30,
     ) -> Store:
         """Connect to ``database_url`` (``None``: SQLite ``./imagine.db``, created if missing),
         apply the Alembic migrations up to head, and register this process.
+        ``conversation_retention_days`` is CONVERSATION_RETENTION_DAYS.
 
         Raises :class:`bot.errors.ConfigError` for an unsupported URL and SQLAlchemy's
         ``OperationalError`` (or the driver's ``OSError``) when the database cannot be reached.
         """
         engine = database.create_engine(database.resolve_url(database_url))
-        store = cls(engine, prices=prices, model=model, api=api, heartbeat_s=heartbeat_s)
+        store = cls(
+            engine,
+            prices=prices,
+            model=model,
+            api=api,
+            heartbeat_s=heartbeat_s,
+            conversation_retention_days=conversation_retention_days,
+        )
         try:
             await database.upgrade(engine)
             await store.instances.register()
@@ -104,6 +118,7 @@ class Store:
         Rows this process leaves ``queued`` or ``running`` become interrupted jobs for the next
         start."""
         await self.reservations.flush()
+        await self.conversations.close()
         await self.journal.flush()
         await self.instances.unregister()
         await self.workspace_settings.close()

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import ModerationBlockedError
 from bot.listeners.events.app_home import app_home_opened
-from bot.openai.backends import GeneratedImage, Generation
+from bot.openai.backends import EditInputs, GeneratedImage, Generation
 from bot.openai.client import OnAnswer
 from bot.openai.models import Usage
 from bot.pipeline import Pipeline
@@ -35,7 +35,12 @@ class FakeBackend:
         self.error = error
 
     async def generate(
-        self, request: ImageRequest, *, user: str, on_answer: OnAnswer | None = None
+        self,
+        request: ImageRequest,
+        *,
+        user: str,
+        on_answer: OnAnswer | None = None,
+        inputs: EditInputs | None = None,
     ) -> Generation:
         """See :class:`bot.openai.backends.ImageBackend`."""
         assert user.startswith("imagine-")  # a hash: Slack ids never reach OpenAI

@@ -1,16 +1,19 @@
-"""Event listeners."""
+"""Event listeners. Every subscribed bot event (manifest.yml) has one, or Bolt would answer
+404 and Slack retry (platform.md, "DMs and the Messages tab")."""
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.listeners.events.app_home import app_home_opened
 from bot.listeners.events.app_mention import app_mention
+from bot.listeners.events.direct_messages import message
 from bot.listeners.events.installation import app_uninstalled, tokens_revoked
 
 
 def register(app: AsyncApp) -> None:
-    """Register ``app_mention``, ``app_home_opened``, ``app_uninstalled`` and
-    ``tokens_revoked``."""
+    """Register ``app_mention``, ``message`` (``message.im``), ``app_home_opened``,
+    ``app_uninstalled`` and ``tokens_revoked``."""
     app.event("app_mention")(app_mention)
+    app.event("message")(message)
     app.event("app_home_opened")(app_home_opened)
     app.event("app_uninstalled")(app_uninstalled)
     app.event("tokens_revoked")(tokens_revoked)

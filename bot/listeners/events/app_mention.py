@@ -1,8 +1,10 @@
-"""``@Imagine a watercolour fox``: generate from the text after the mention and reply in the
-mention's thread (``event.thread_ts`` or ``event.ts``).
+"""``@Imagine …``: in the thread of an Imagine result, an instruction that edits it (issue #8);
+anywhere else, a new request whose images go to the mention's thread (``event.thread_ts`` or
+``event.ts``). Images attached to the mention are used as input.
 
 Bolt acks events itself. Slack retries events with the same ``event_id`` when it thinks they were
-not acknowledged, so each ``event_id`` is handled once (platform.md, "Events").
+not acknowledged, and a mention in a channel the app is in also arrives as a ``message`` event;
+each post is handled once (platform.md, "Events", "Files from users").
 """
 
 from __future__ import annotations
@@ -14,19 +16,13 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.command import parse_command_text
 from bot.delivery import notify
-from bot.errors import UserInputError
-from bot.jobs import Destination, Job
-from bot.listeners.common import (
-    ack_blocks,
-    channel_refusal,
-    enqueue,
-    services_of,
-    settings_of,
-)
+from bot.edits import names_an_image
+from bot.jobs import Destination
+from bot.listeners.common import channel_refusal, services_of, settings_of
+from bot.listeners.conversation import first_time_post, generate, refine
 from bot.payloads import AppMention
-from bot.request import build_request
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -34,26 +30,36 @@ log = logging.getLogger(__name__)
 async def app_mention(
     body: dict, event: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    """Turn a mention into a job; usage, validation errors and queue refusals go to the
-    mentioner as an ephemeral message in the thread."""
+    """Turn a mention into an edit or a new job; usage, validation errors and queue refusals go
+    to the mentioner as an ephemeral message in the thread."""
     services = services_of(context)
-    event_id = str(body.get("event_id") or "")
-    if event_id and not services.recent_events.first_time(event_id):
-        log.info("ignoring repeated event %s (retry %s)", event_id, context.get("retry_num"))
-        return
     try:
         mention = AppMention.model_validate(event)
     except ValidationError:
-        log.warning("malformed app_mention event %s", event_id)
+        log.warning("malformed app_mention event %s", body.get("event_id"))
         return
-    thread_ts = mention.thread_ts or mention.ts
+    if not first_time_post(services, body, mention.channel, mention.ts):
+        return
+    await handle_mention(services, client, context, mention, team_id=str(body.get("team_id") or ""))
+
+
+async def handle_mention(
+    services: Services,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    mention: AppMention,
+    *,
+    team_id: str,
+) -> None:
+    """Act on a (deduplicated) mention: also used for a channel ``message`` that mentions the
+    app when only that event arrives."""
     destination = Destination(
         # the workspace the app is installed in (Slack Connect: not necessarily the user's)
-        team_id=str(context.team_id or mention.team or body.get("team_id") or ""),
+        team_id=str(context.team_id or mention.team or team_id or ""),
         enterprise_id=context.enterprise_id,
         channel_id=mention.channel,
         user_id=mention.user,
-        thread_ts=thread_ts,
+        thread_ts=mention.thread_ts or mention.ts,
         source_ts=mention.ts,
     )
     settings = await settings_of(services, context)
@@ -62,22 +68,32 @@ async def app_mention(
         await notify(client, destination, refusal)
         return
     bot_user_id = context.bot_user_id
-    try:
-        parsed = parse_command_text(
-            mention.text,
-            max_images=settings.max_images,
-            drop_user_ids=(bot_user_id,) if bot_user_id else (),
+    if mention.thread_ts:
+        turn = await services.threads.in_thread(
+            client, destination.team_id, mention.channel, mention.thread_ts
         )
-        if parsed.kind != "generate":
-            await notify(
-                client, destination, messages.usage(settings.max_images, settings.prompt_max_chars)
+        if turn is not None:
+            await refine(
+                services,
+                client,
+                turn,
+                mention.text,
+                destination,
+                settings,
+                files=mention.files,
+                bot_user_id=bot_user_id,
             )
             return
-        request = build_request(parsed.prompt, parsed.options, settings)
-    except UserInputError as exc:
-        await notify(client, destination, exc.text)
-        return
-    job = Job(request=request, destination=destination, source="mention")
-    position, text = await enqueue(services, job, settings)
-    if position != 0:  # it started: the hourglass reaction says so
-        await notify(client, destination, text, ack_blocks(job, position, text))
+        if names_an_image(mention.text, (bot_user_id,) if bot_user_id else ()):
+            await notify(client, destination, messages.REFINE_NO_RESULT)
+            return
+    await generate(
+        services,
+        client,
+        mention.text,
+        destination,
+        settings,
+        source="mention",
+        files=mention.files,
+        bot_user_id=bot_user_id,
+    )

@@ -1,5 +1,7 @@
 """Message shortcuts: open the modal prefilled with the message's text, for the slide or the
-brand asset preset; the images will be a reply in that message's thread.
+brand asset preset; the images will be a reply in that message's thread. The message's own
+images (up to MAX_INPUT_IMAGES) are used as references unless the person leaves them out
+(issue #8).
 
 ``views.open`` needs a ``trigger_id`` less than 3 seconds old (platform.md, "Modals"), so the
 handler acks and opens the modal straight away.
@@ -62,6 +64,7 @@ async def _open(
         thread_ts=action.thread_ts,
         source_ts=action.message.ts,
         response_url=action.response_url,
+        files=action.message.image_file_ids(services.settings.max_input_images) or None,
     )
     settings = await settings_of(services, context)
     if refusal := channel_refusal(settings, action.channel.id):

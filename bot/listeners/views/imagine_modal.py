@@ -9,10 +9,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.delivery import notify
+from bot.edits import attached
 from bot.errors import UserInputError
 from bot.jobs import Destination, Job, Source
 from bot.listeners.common import ack_blocks, enqueue, services_of, settings_of
-from bot.modal import PROMPT, field_errors, read_submission
+from bot.modal import PROMPT, field_errors, leaves_images_out, read_submission
 from bot.payloads import ModalContext
 from bot.request import build_request
 
@@ -31,14 +32,16 @@ async def submit_imagine_modal(
     if modal is None or modal.preset not in ("general", "slide", "brand") or not user_id:
         await ack(response_action="errors", errors={PROMPT: messages.MALFORMED_REQUEST})
         return
+    values = (view.get("state") or {}).get("values") or {}
     try:
-        prompt, options = read_submission(
-            (view.get("state") or {}).get("values") or {}, max_images=settings.max_images
-        )
+        prompt, options = read_submission(values, max_images=settings.max_images)
         request = build_request(prompt, options, settings, preset=modal.preset)  # type: ignore[arg-type]
     except UserInputError as exc:
         await ack(response_action="errors", errors=field_errors(exc))
         return
+    inputs = None
+    if modal.files and not leaves_images_out(values):
+        inputs = attached(client, [{"id": file_id} for file_id in modal.files], settings)
     job = Job(
         request=request,
         destination=Destination(
@@ -51,6 +54,7 @@ async def submit_imagine_modal(
             source_ts=modal.source_ts,
         ),
         source=SOURCES.get(modal.preset, "modal"),
+        inputs=inputs,
     )
     position, text = await enqueue(services, job, settings)
     if position is None:

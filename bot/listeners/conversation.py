@@ -1,0 +1,135 @@
+"""What the mention and DM listeners share (issue #8): a reply in the thread of a result
+refines it; a new post generates, with any attached images as input."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.command import parse_command_text
+from bot.delivery import notify
+from bot.edits import attached_edit_job, edit_job, new_job, parse_instruction
+from bot.errors import UserInputError
+from bot.jobs import Destination, Job, Source
+from bot.listeners.common import ack_blocks, enqueue
+from bot.services import Services
+from bot.settings import Settings
+from bot.store.conversations import Turn
+from bot.usage import usage_reply
+
+log = logging.getLogger(__name__)
+
+
+def first_time_post(services: Services, body: dict[str, Any], channel: str, ts: str) -> bool:
+    """False for a post already handled: a Slack retry (same ``event_id``, platform.md
+    "Events"), or the same post arriving as ``app_mention`` and as ``message`` (same channel and
+    ts, platform.md "Files from users")."""
+    event_id = str(body.get("event_id") or "")
+    if event_id and not services.recent_events.first_time(event_id):
+        log.info("ignoring repeated event %s", event_id)
+        return False
+    if not services.recent_posts.first_time(f"{channel}:{ts}"):
+        log.info("ignoring post %s:%s already handled", channel, ts)
+        return False
+    return True
+
+
+async def refine(
+    services: Services,
+    client: AsyncWebClient,
+    turn: Turn,
+    text: str,
+    destination: Destination,
+    settings: Settings,
+    *,
+    files: list[dict[str, Any]],
+    bot_user_id: str | None,
+) -> None:
+    """An instruction in the thread of ``turn``: edit its image (``#k`` or the default),
+    with attached images as extra input. ``settings`` are the request's effective settings.
+    Bad input is answered, before OpenAI is called."""
+    try:
+        instruction = parse_instruction(
+            text,
+            max_images=settings.max_images,
+            prompt_max_chars=settings.prompt_max_chars,
+            drop_user_ids=(bot_user_id,) if bot_user_id else (),
+        )
+        if instruction.kind == "usage":
+            await notify(client, destination, await _usage(services, destination, settings))
+            return
+        if instruction.kind == "help":
+            await notify(client, destination, _help(settings))
+            return
+        if files:
+            job = attached_edit_job(client, turn, instruction, files, destination, settings)
+        else:
+            job = edit_job(client, turn, instruction, destination, settings)
+    except UserInputError as exc:
+        await notify(client, destination, exc.text)
+        return
+    await submit(services, client, job, settings)
+
+
+async def generate(
+    services: Services,
+    client: AsyncWebClient,
+    text: str,
+    destination: Destination,
+    settings: Settings,
+    *,
+    source: Source,
+    files: list[dict[str, Any]],
+    bot_user_id: str | None,
+) -> None:
+    """A new request from a mention or a DM (``/imagine``'s grammar); attached files are its
+    input images."""
+    try:
+        parsed = parse_command_text(
+            text,
+            max_images=settings.max_images,
+            drop_user_ids=(bot_user_id,) if bot_user_id else (),
+        )
+        if parsed.kind == "usage":
+            await notify(client, destination, await _usage(services, destination, settings))
+            return
+        if parsed.kind != "generate":
+            await notify(client, destination, _help(settings))
+            return
+        job = new_job(
+            parsed.prompt,
+            parsed.options,
+            destination,
+            settings,
+            source=source,
+            client=client,
+            files=files,
+        )
+    except UserInputError as exc:
+        await notify(client, destination, exc.text)
+        return
+    await submit(services, client, job, settings)
+
+
+async def submit(services: Services, client: AsyncWebClient, job: Job, settings: Settings) -> None:
+    """Queue ``job`` (``settings``: the request's effective settings); tell the person when it
+    waits in line or is refused."""
+    position, text = await enqueue(services, job, settings)
+    if position != 0:  # it started: the hourglass reaction says so
+        await notify(client, job.destination, text, ack_blocks(job, position, text))
+
+
+def _help(settings: Settings) -> str:
+    return messages.usage(settings.max_images, settings.prompt_max_chars)
+
+
+async def _usage(services: Services, destination: Destination, settings: Settings) -> str:
+    return await usage_reply(
+        services.store,
+        settings,
+        team_id=destination.team_id,
+        user_id=destination.user_id,
+    )

@@ -1,0 +1,186 @@
+"""Every result is the start of a conversation in its thread (issue #8).
+
+:class:`Threads` ties the conversation store (:class:`bot.store.ConversationStore`) to Slack:
+
+- :meth:`Threads.delivered`: after the upload, record the result as a turn (its images' Slack
+  file ids and OpenAI response ids) in the thread it went to; a result posted at a channel's top
+  level starts its own thread, whose root is the result message itself, learnt in the background
+  by the :class:`bot.shares.ShareTracker` (off the job's critical path).
+- :meth:`Threads.in_thread`: the latest result in the thread a reply was posted in. A reply that
+  arrives before the result's ts is known (or on another instance, or after a restart) still
+  finds it: the channel's pending results are looked up in ``files.info`` (waiting briefly for
+  the tracker when it is already on it).
+- :meth:`Threads.root_of`: the thread an edit or variation of a result goes to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.jobs import Job
+from bot.openai.backends import Generation
+from bot.shares import ShareTracker, share_ts
+from bot.store.conversations import ConversationStore, Turn, TurnImage
+
+log = logging.getLogger(__name__)
+
+PENDING_WINDOW = timedelta(hours=1)
+PENDING_LOOKUPS = 5
+REPLY_WAIT_S = 5.0
+
+
+class Threads:
+    """Conversation state in Slack threads (see the module docstring). ``model`` is recorded on
+    each turn (IMAGE_MODEL)."""
+
+    def __init__(self, store: ConversationStore, tracker: ShareTracker, *, model: str) -> None:
+        self.store = store
+        self.tracker = tracker
+        self._model = model
+        # (team, channel) -> job id -> set once the job's result is recorded (or given up)
+        self._uploading: dict[tuple[str, str], dict[str, asyncio.Event]] = {}
+
+    def uploading(self, job: Job) -> None:
+        """``job``'s images are being posted now: a reply in its channel waits for its turn to
+        be recorded before deciding the thread has no result (a reply can follow a result
+        within milliseconds)."""
+        key = (job.destination.team_id, job.destination.channel_id)
+        self._uploading.setdefault(key, {}).setdefault(job.id, asyncio.Event())
+
+    def settled(self, job: Job) -> None:
+        """``job`` is recorded or will not be (failed, cancelled). Safe to call more than
+        once."""
+        key = (job.destination.team_id, job.destination.channel_id)
+        in_channel = self._uploading.get(key, {})
+        event = in_channel.pop(job.id, None)
+        if event is not None:
+            event.set()
+        if not in_channel:
+            self._uploading.pop(key, None)
+
+    async def delivered(
+        self, client: AsyncWebClient, job: Job, generation: Generation, file_ids: Sequence[str]
+    ) -> Turn | None:
+        """Record ``job``'s delivered images (``file_ids`` in upload order) as a turn; for a
+        top-level result, start learning its message ts. Returns the turn, ``None`` when Slack
+        named no files (nothing to continue from)."""
+        try:
+            return await self._record(client, job, generation, file_ids)
+        finally:
+            self.settled(job)
+
+    async def _record(
+        self, client: AsyncWebClient, job: Job, generation: Generation, file_ids: Sequence[str]
+    ) -> Turn | None:
+        if not file_ids:
+            return None
+        destination = job.destination
+        images = [
+            TurnImage(
+                file_id=file_id,
+                response_id=getattr(image, "response_id", None),
+                revised_prompt=image.revised_prompt,
+            )
+            for file_id, image in zip(file_ids, generation.images, strict=False)
+        ]
+        turn = Turn(
+            job_id=job.id,
+            team_id=destination.team_id,
+            channel_id=destination.channel_id,
+            thread_ts=destination.thread_ts,
+            message_ts=None,
+            parent_id=job.parent_id,
+            user_id=destination.user_id,
+            source=job.source,
+            model=self._model,
+            user_prompt=job.request.user_prompt,
+            prompt=job.request.prompt,
+            request=job.request.to_dict(),
+            images=images,
+        )
+        await self.store.record(turn)
+        if destination.thread_ts is None:
+            self.tracker.track(job.id, client, file_ids[0], destination.channel_id)
+        return turn
+
+    async def in_thread(
+        self,
+        client: AsyncWebClient,
+        team_id: str,
+        channel_id: str,
+        thread_ts: str,
+        *,
+        wait_s: float = REPLY_WAIT_S,
+    ) -> Turn | None:
+        """The latest result in the thread rooted at ``thread_ts``, or ``None`` when the thread
+        has none. Results being posted in the channel right now are waited for first (a reply
+        can follow a result within milliseconds); known threads then cost one query; otherwise
+        the channel's results of the last hour whose message ts
+        is still unknown (at most 5, newest first) are located, waiting up to ``wait_s``
+        seconds."""
+        posting = list(self._uploading.get((team_id, channel_id), {}).values())
+        if posting:  # a result (maybe the latest version here) is being posted right now
+            waiters = [asyncio.ensure_future(event.wait()) for event in posting]
+            try:
+                await asyncio.wait(waiters, timeout=wait_s)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+        turn = await self.store.latest(team_id, channel_id, thread_ts)
+        if turn is not None:
+            return turn
+        pending = await self.store.pending(
+            team_id, channel_id, within=PENDING_WINDOW, limit=PENDING_LOOKUPS
+        )
+        if not pending:
+            return None
+        lookups = [asyncio.ensure_future(self._locate(client, p, wait_s)) for p in pending]
+        try:
+            for lookup in asyncio.as_completed(lookups):
+                if await lookup == thread_ts:
+                    return await self.store.latest(team_id, channel_id, thread_ts)
+        finally:
+            for lookup in lookups:
+                lookup.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*lookups, return_exceptions=True)
+        return None
+
+    async def root_of(
+        self, client: AsyncWebClient, turn: Turn, *, wait_s: float = 10.0
+    ) -> str | None:
+        """The root ts of ``turn``'s thread (where its edits go); for a top-level result whose
+        message ts is not known yet, located first (up to ``wait_s`` seconds). ``None`` when it
+        cannot be found."""
+        if turn.thread_ts is not None:
+            return turn.thread_ts
+        return await self._locate(client, turn, wait_s)
+
+    async def get(self, job_id: str) -> Turn | None:
+        """The turn of ``job_id`` (from a button's value), ``None`` when unknown or expired."""
+        return await self.store.get(job_id)
+
+    async def _locate(self, client: AsyncWebClient, turn: Turn, wait_s: float) -> str | None:
+        if self.tracker.is_tracking(turn.job_id):
+            ts = await self.tracker.wait(turn.job_id, wait_s)
+            return ts or await self._stored_ts(turn)
+        if not turn.images:
+            return None
+        ts = await share_ts(client, turn.images[0].file_id, turn.channel_id, timeout_s=wait_s)
+        if ts is not None:
+            await self.store.located(turn.job_id, ts)
+        return ts
+
+    async def _stored_ts(self, turn: Turn) -> str | None:
+        fresh = await self.store.get(turn.job_id)
+        return fresh.thread_ts if fresh is not None else None
+
+    async def aclose(self) -> None:
+        """Stop the background lookups."""
+        await self.tracker.aclose()
