@@ -50,6 +50,7 @@ from typing import Any
 
 import aiohttp
 
+from bench import input_images
 from bench.report import ACK_DEADLINE_S, Ack, Report, percentile
 from bench.scenarios import (
     HEAVY_USER,
@@ -154,6 +155,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "user's image must arrive within the first minute",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    input_images.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.commands < 1:
         parser.error("--commands must be at least 1")
@@ -334,6 +336,7 @@ async def run(args: argparse.Namespace) -> Report:
         max_concurrent_jobs=args.max_concurrent_jobs,
         max_payloads_in_memory=args.max_payloads_in_memory,
         with_quotas=args.with_quotas,
+        with_input_images=args.with_input_images,
         openai_ipm=args.openai_ipm,
         heavy_user=args.heavy_user,
         others_expected=args.commands - args.heavy_user,

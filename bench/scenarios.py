@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from bench import input_images
 from bench.report import Ack
 from bot.messages import WAITING_PREFIX
 from tests.fakes import FakeOpenAI, FakeSlack
@@ -39,8 +40,10 @@ def command_body(index: int, n: int, response_url: str, user: str | None = None)
 def burst_bodies(slack: FakeSlack, args: argparse.Namespace) -> list[list[str]]:
     """The commands to fire, in waves fired one after the other: with ``--heavy-user K``, the
     heavy user's K commands, then one command from each other user; else one wave, one user
-    per command."""
+    per command; with ``--with-input-images``, one wave of mentions that each carry a PNG."""
     n = args.n_per_command
+    if args.with_input_images:
+        return [input_images.mention_bodies(slack, args.commands, args.input_image_bytes, n)]
     heavy = [
         command_body(i, n, slack.new_response_url(), user=HEAVY_USER)
         for i in range(args.heavy_user)
@@ -81,10 +84,7 @@ async def fire(
 ) -> tuple[float, list[Ack]]:
     """POST every body (signed just before) at once. Returns the moment the first was sent
     (``time.monotonic()``) and one :class:`Ack` per body, in order."""
-    prepared = [
-        (body, {"Content-Type": "application/x-www-form-urlencoded", **sign(body)})
-        for body in bodies
-    ]
+    prepared = [(body, {"Content-Type": _content_type(body), **sign(body)}) for body in bodies]
     timeout = aiohttp.ClientTimeout(total=60)
 
     async def one(body: str, headers: dict[str, str]) -> Ack:
@@ -99,11 +99,18 @@ async def fire(
             text = str(json.loads(raw).get("text", ""))
         except (ValueError, AttributeError):
             text = raw[:200]
-        return Ack(time.monotonic() - sent, status, text)
+        return Ack(time.monotonic() - sent, status, text, event=body.startswith("{"))
 
     first_sent = time.monotonic()
     acks = await asyncio.gather(*(one(body, headers) for body, headers in prepared))
     return first_sent, list(acks)
+
+
+def _content_type(body: str) -> str:
+    """Events are JSON; commands are form-encoded."""
+    return (
+        input_images.CONTENT_TYPE if body.startswith("{") else "application/x-www-form-urlencoded"
+    )
 
 
 @dataclass
