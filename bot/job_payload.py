@@ -3,9 +3,9 @@ restart (:mod:`bot.store.journal`, :mod:`bot.resume`).
 
 What is kept: the request (:meth:`bot.request.ImageRequest.to_dict`), the destination (team,
 channel, user, thread, ``response_url`` and the source message), the source, the job id, and
-for an edit the ``previous_response_id``, ``action`` and parent id. A job whose inputs live only
-in memory (input images to download again through a callable, or a workflow step waiting for
-it in this process) cannot be rebuilt:
+for an edit the ``previous_response_id``, ``action``, the parent job and which of its images.
+A job whose inputs live only in memory (input images to download again through a callable, or
+a workflow step waiting for it in this process) cannot be rebuilt:
 :func:`payload_of` says so, and a restart falls back to the Regenerate notice for it.
 """
 
@@ -18,6 +18,7 @@ from bot.jobs import Destination, Job, JobControl
 from bot.request import ImageRequest
 
 VERSION = 1
+EDIT_FIELDS = ("parent_id", "parent_image", "image_named")  # plain values on Job (issue #8)
 
 
 def payload_of(job: Job) -> tuple[dict[str, Any], bool]:
@@ -39,9 +40,10 @@ def payload_of(job: Job) -> tuple[dict[str, Any], bool]:
             "previous_response_id": getattr(inputs, "previous_response_id", None),
             "action": getattr(inputs, "action", "auto"),
         }
-    parent_id = getattr(job, "parent_id", None)
-    if parent_id is not None:
-        payload["parent_id"] = parent_id
+    for name in EDIT_FIELDS:  # which earlier result an edit starts from, and how it was named
+        value = getattr(job, name, None)
+        if value is not None:
+            payload[name] = value
     return payload, True
 
 
@@ -59,8 +61,11 @@ def job_from(payload: dict[str, Any]) -> Job | None:
             from bot.openai.generation import EditInputs
 
             extra["inputs"] = EditInputs(**payload["inputs"])
-        if "parent_id" in payload and "parent_id" in fields:
-            extra["parent_id"] = payload["parent_id"]
+        for name in EDIT_FIELDS:
+            if name in payload:
+                if name not in fields:
+                    return None
+                extra[name] = payload[name]
         return Job(
             request=ImageRequest(**payload["request"]),
             destination=Destination(**payload["destination"]),

@@ -5,6 +5,7 @@ PostgreSQL, including two processes claiming at once."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from datetime import timedelta
 from typing import cast
@@ -146,3 +147,27 @@ async def _claimed(worker: asyncio.subprocess.Process) -> list[str]:
         assert line.startswith("resume "), line
         ids.append(line.split()[1])
     return ids
+
+
+def test_an_edit_round_trips_unless_its_images_are_only_in_memory() -> None:
+    from bot.openai.generation import EditInputs
+
+    base = make_job(prompt="make it blue")
+    edit = dataclasses.replace(
+        base,
+        inputs=EditInputs(previous_response_id="resp_1", action="edit"),
+        parent_id="abc123",
+        parent_image=2,
+        image_named=True,
+    )
+    payload, resumable = payload_of(edit)
+    rebuilt = job_from(payload)
+    assert resumable and rebuilt is not None
+    assert rebuilt.inputs == edit.inputs
+    assert (rebuilt.parent_id, rebuilt.parent_image, rebuilt.image_named) == ("abc123", 2, True)
+
+    async def images() -> list:  # type: ignore[type-arg]
+        return []
+
+    in_memory = dataclasses.replace(base, inputs=EditInputs(images=images))
+    assert payload_of(in_memory)[1] is False
