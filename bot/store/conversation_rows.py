@@ -10,7 +10,7 @@ channel's top level, the result's own message, whose ts is learnt a moment after
 (``None`` for the Images API) and its revised prompt. Rows expire after
 ``CONVERSATION_RETENTION_DAYS`` (OpenAI keeps stored responses 30 days).
 
-Schema changes go through Alembic (migration ``0002``), never ``create_all``.
+Schema changes go through Alembic (migration ``0006``), never ``create_all``.
 """
 
 from __future__ import annotations

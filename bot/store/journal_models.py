@@ -1,5 +1,5 @@
 """The table of accepted requests (issue #10), beside the store's own in
-:mod:`bot.store.models` (same ``Base``; created by migration 0003).
+:mod:`bot.store.models` (same ``Base``; created by migration 0005).
 
 :class:`AcceptedJobRow` (``accepted_jobs``): one row per request accepted and not finished yet,
 written when it is accepted (before the ack), so that a restart loses nothing. ``payload`` is

@@ -1,5 +1,5 @@
 """The table of Workflow Builder step executions (issue #9), beside the store's own in
-:mod:`bot.store.models` (same ``Base``, so Alembic sees it; created by migration 0005).
+:mod:`bot.store.models` (same ``Base``, so Alembic sees it; created by migration 0003).
 
 :class:`WorkflowStepRow` (``workflow_steps``): one row per ``function_execution_id`` this app
 took on, so that a retried ``function_executed`` event runs once on any instance, and so that a

@@ -1,5 +1,5 @@
 """Tables of the per-workspace settings (issue #11), beside the store's own in
-:mod:`bot.store.models` (same ``Base``, so Alembic sees them; created by migration 0006).
+:mod:`bot.store.models` (same ``Base``, so Alembic sees them; created by migration 0002).
 
 - :class:`WorkspaceSettingsRow` (``workspace_settings``): one row per scope, ``team:T…`` for a
   workspace or ``enterprise:E…`` for an Enterprise Grid organisation (org-wide installs), holding

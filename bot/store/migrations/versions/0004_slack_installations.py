@@ -7,7 +7,7 @@ The layout is exactly the one ``slack_sdk.oauth.installation_store.sqlalchemy`` 
 what it is when slack_sdk changes; ``tests/test_oauth_store.py`` compares the two.
 
 Revision ID: 0004
-Revises: 0005
+Revises: 0003
 Create Date: 2026-11-21
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | Sequence[str] | None = "0005"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

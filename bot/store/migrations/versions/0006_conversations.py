@@ -1,7 +1,7 @@
 """Conversations (issue #8): the turns of each thread, and each generation's parent.
 
-Revision ID: 0002
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-21
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | Sequence[str] | None = "0003"  # the head on main when #8 landed
+revision: str = "0006"
+down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
