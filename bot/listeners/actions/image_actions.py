@@ -23,6 +23,7 @@ from bot.listeners.conversation import submit
 from bot.payloads import BlockAction
 from bot.result_actions import action_value, parse_image_value
 from bot.services import Services
+from bot.settings import Settings
 from bot.store.conversations import Turn
 
 log = logging.getLogger(__name__)
@@ -33,12 +34,10 @@ async def edit_image(
 ) -> None:
     """Open the Edit… modal (``views.open`` needs the 3-second ``trigger_id``, so right away)."""
     await ack()
-    services = services_of(context)
-    found = await _target(services, client, body, action)
-    if found is None:
+    target = await _target(client, body, action, context)
+    if target is None:
         return
-    payload, turn, number = found
-    settings = await settings_of(services, context)
+    _, payload, turn, number, settings = target
     modal = EditModalContext(
         job_id=turn.job_id,
         channel_id=turn.channel_id,
@@ -59,12 +58,10 @@ async def image_variations(
 ) -> None:
     """Submit a variations job for the chosen image, in the result's thread."""
     await ack()
-    services = services_of(context)
-    found = await _target(services, client, body, action)
-    if found is None:
+    target = await _target(client, body, action, context)
+    if target is None:
         return
-    payload, turn, number = found
-    settings = await settings_of(services, context)
+    services, payload, turn, number, settings = target
     root = await services.threads.root_of(client, turn)
     destination = Destination(
         team_id=turn.team_id,
@@ -86,10 +83,12 @@ async def image_variations(
 
 
 async def _target(
-    services: Services, client: AsyncWebClient, body: dict, action: dict
-) -> tuple[BlockAction, Turn, int] | None:
-    """The payload, the result and the image number an action is about; the person is told
-    when the result expired or has no such image."""
+    client: AsyncWebClient, body: dict, action: dict, context: AsyncBoltContext
+) -> tuple[Services, BlockAction, Turn, int, Settings] | None:
+    """What an image action is about: the services, the payload, the result, the image number
+    and the workspace's effective settings; ``None`` (the person is told) when the payload is
+    malformed, the result expired or it has no such image."""
+    services = services_of(context)
     try:
         payload = BlockAction.model_validate(body)
     except ValidationError:
@@ -111,4 +110,4 @@ async def _target(
     if turn.image(number) is None:
         await notify(client, here, messages.no_such_image(number, len(turn.images)))
         return None
-    return payload, turn, number
+    return services, payload, turn, number, await settings_of(services, context)
