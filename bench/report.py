@@ -75,6 +75,7 @@ class Report:
     ack_p50_ms: float = 0.0
     ack_p99_ms: float = 0.0
     ack_max_ms: float = 0.0
+    burst_cpu_s: float | None = None  # the app's CPU time while the burst was being acked
     images_expected: int = 0
     images_delivered: int = 0
     delivered_bytes_min: int = 0
@@ -202,7 +203,13 @@ class Report:
             f"{self.acks_accepted} 'Generating' ({self.acks_queued} of them queued)",
             f"  acked < 3 s    {self.acked_under_3s}/{self.commands}",
             f"  ack latency    p50 {self.ack_p50_ms:.0f} ms, p99 {self.ack_p99_ms:.0f} ms, "
-            f"max {self.ack_max_ms:.0f} ms",
+            f"max {self.ack_max_ms:.0f} ms"
+            + (
+                ""
+                if self.burst_cpu_s is None
+                else f"; app CPU {self.burst_cpu_s * 1000:.0f} ms while acking "
+                f"({self.burst_cpu_s * 1e6 / max(self.commands, 1):.0f} us per command)"
+            ),
             f"  images         {self.images_delivered}/{self.images_expected} delivered "
             f"({self.delivered_bytes_min / 1e6:.2f}-{self.delivered_bytes_max / 1e6:.2f} MB each), "
             f"{self.error_notices} failure messages, {self.waiting_notices} waiting notices",

@@ -46,11 +46,12 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
 from bench import input_images
+from bench.client import BurstClient
+from bench.probes import LoopLag, Sampler, read_cpu_s, read_health, read_status_kb
 from bench.report import ACK_DEADLINE_S, Ack, Report, percentile
 from bench.scenarios import (
     HEAVY_USER,
@@ -58,8 +59,8 @@ from bench.scenarios import (
     Deliveries,
     app_environment,
     burst_bodies,
-    fire,
     floor_s,
+    signed,
 )
 from tests.conftest import BOT_TOKEN, OPENAI_KEY
 from tests.fakes import FakeOpenAI, FakeSlack
@@ -67,8 +68,6 @@ from tests.harness import BotProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 
-RSS_SAMPLE_INTERVAL_S = 0.1
-HEALTH_POLL_INTERVAL_S = 0.25
 DELIVERY_POLL_INTERVAL_S = 0.02
 STARTUP_TIMEOUT_S = 30.0
 DEFAULT_TIMEOUT_S = 180.0
@@ -179,83 +178,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-# --- helpers --------------------------------------------------------------------------------
-
-
-def read_status_kb(pid: int, key: str) -> int | None:
-    """A ``kB`` field (``VmRSS``, ``VmHWM``) of ``/proc/<pid>/status``; ``None`` when gone."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-class _LoopLag:
-    """The benchmark's own event loop lag (a busy benchmark would inflate ack latencies)."""
-
-    def __init__(self, interval_s: float = 0.05) -> None:
-        self.interval_s = interval_s
-        self.max_lag_s = 0.0
-
-    async def run(self) -> None:
-        """Measure until cancelled."""
-        while True:
-            asked = time.perf_counter()
-            await asyncio.sleep(self.interval_s)
-            self.max_lag_s = max(self.max_lag_s, time.perf_counter() - asked - self.interval_s)
-
-
-async def read_health(session: aiohttp.ClientSession, app: BotProcess) -> dict[str, Any] | None:
-    """The JSON of the app's ``GET /healthz``, or ``None`` when it cannot be read."""
-    try:
-        async with session.get(
-            f"{app.url}/healthz", timeout=aiohttp.ClientTimeout(total=5)
-        ) as response:
-            return await response.json()  # type: ignore[no-any-return]
-    except (aiohttp.ClientError, OSError, TimeoutError, ValueError):
-        return None
-
-
 # --- the benchmark --------------------------------------------------------------------------
-
-
-class _Sampler:
-    """While the burst is served: the app's ``VmRSS`` every 100 ms and the jobs running and
-    waiting from ``/healthz`` every 250 ms (both recorded in ``report``)."""
-
-    def __init__(self, app: BotProcess, probe: aiohttp.ClientSession, report: Report) -> None:
-        self._app, self._probe, self._report = app, probe, report
-        self.rss_peak_kb = 0
-        self._tasks = [asyncio.create_task(self._rss()), asyncio.create_task(self._health())]
-
-    async def _rss(self) -> None:
-        while True:
-            rss = read_status_kb(self._app.process.pid, "VmRSS")
-            if rss is not None:
-                self.rss_peak_kb = max(self.rss_peak_kb, rss)
-                self._report.rss_samples += 1
-            await asyncio.sleep(RSS_SAMPLE_INTERVAL_S)
-
-    async def _health(self) -> None:
-        report = self._report
-        while True:
-            health = await read_health(self._probe, self._app)
-            if health:
-                report.peak_running = max(report.peak_running, int(health.get("running", 0)))
-                report.peak_waiting = max(report.peak_waiting, int(health.get("waiting", 0)))
-            await asyncio.sleep(HEALTH_POLL_INTERVAL_S)
-
-    async def stop(self) -> None:
-        """Stop sampling."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
 
 async def _await_delivery(
@@ -294,19 +217,23 @@ async def _measure(
     slack: FakeSlack,
     openai: FakeOpenAI,
     app: BotProcess,
+    client: BurstClient,
     args: argparse.Namespace,
     report: Report,
 ) -> None:
     """Fire the burst at the running app and fill ``report`` (all but the exit code)."""
     waves = burst_bodies(slack, args)
-    burst = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=True))
-    async with burst, aiohttp.ClientSession() as probe:
-        sampler = _Sampler(app, probe, report)
+    async with aiohttp.ClientSession() as probe:
+        sampler = Sampler(app, probe, report)
         try:
             acks: list[Ack] = []
             seen: Deliveries | None = None
             for wave in waves:  # the heavy user's commands first, then everyone else's
-                first_sent, wave_acks = await fire(burst, f"{app.url}/slack/events", wave)
+                cpu_before = read_cpu_s(app.process.pid)
+                first_sent, wave_acks = await client.fire(f"{app.url}/slack/events", signed(wave))
+                cpu_after = read_cpu_s(app.process.pid)
+                if cpu_before is not None and cpu_after is not None:
+                    report.burst_cpu_s = (report.burst_cpu_s or 0.0) + cpu_after - cpu_before
                 seen = seen or Deliveries(started=first_sent)
                 acks += wave_acks
             assert seen is not None
@@ -347,7 +274,7 @@ async def run(args: argparse.Namespace) -> Report:
     low, high = REALISTIC_IMAGE_BYTES
     if not low <= args.image_bytes <= high:
         report.notes.append(f"--image-bytes {args.image_bytes} is outside the realistic 1.5-3 MB")
-    bench_lag = _LoopLag()
+    bench_lag = LoopLag()
     lag_task = asyncio.create_task(bench_lag.run())
     slack = FakeSlack(bot_token=BOT_TOKEN, keep_upload_bytes=False)
     openai = FakeOpenAI(
@@ -357,14 +284,17 @@ async def run(args: argparse.Namespace) -> Report:
         images_per_minute=args.openai_ipm,
     )
     try:
-        async with slack, openai, _database_url(args.database_url) as database_url:
-            environment = app_environment(slack, openai, args, database_url)
-            app = await BotProcess.start(environment, keep_lines=200, timeout_s=STARTUP_TIMEOUT_S)
-            try:
-                await _measure(slack, openai, app, args, report)
-            finally:
-                report.exit_code = await app.stop(SHUTDOWN_GRACE_S + 15)
-                report.app_log_tail = list(app.lines)
+        with BurstClient() as client:
+            async with slack, openai, _database_url(args.database_url) as database_url:
+                environment = app_environment(slack, openai, args, database_url)
+                app = await BotProcess.start(
+                    environment, keep_lines=200, timeout_s=STARTUP_TIMEOUT_S
+                )
+                try:
+                    await _measure(slack, openai, app, client, args, report)
+                finally:
+                    report.exit_code = await app.stop(SHUTDOWN_GRACE_S + 15)
+                    report.app_log_tail = list(app.lines)
     finally:
         lag_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

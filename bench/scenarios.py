@@ -1,21 +1,16 @@
 """What the benchmark sends and how it reads the outcome: the commands of a burst (one user
-each, or a heavy user's K commands first), the app's environment, firing signed commands at
-once, and telling delivered images, failure messages and waiting notices apart in the fake
-Slack."""
+each, or a heavy user's K commands first), the app's environment, signing them (they are
+fired by :mod:`bench.client`), and telling delivered images, failure messages and waiting
+notices apart in the fake Slack."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import re
 import time
 from dataclasses import dataclass, field
 
-import aiohttp
-
 from bench import input_images
-from bench.report import Ack
 from bot.messages import WAITING_PREFIX
 from tests.fakes import FakeOpenAI, FakeSlack
 from tests.harness import bot_environment, free_port, sign, slash_command_body
@@ -79,31 +74,10 @@ def app_environment(
     return bot_environment(slack, openai.base_url, database_url, free_port(), **settings)
 
 
-async def fire(
-    session: aiohttp.ClientSession, url: str, bodies: list[str]
-) -> tuple[float, list[Ack]]:
-    """POST every body (signed just before) at once. Returns the moment the first was sent
-    (``time.monotonic()``) and one :class:`Ack` per body, in order."""
-    prepared = [(body, {"Content-Type": _content_type(body), **sign(body)}) for body in bodies]
-    timeout = aiohttp.ClientTimeout(total=60)
-
-    async def one(body: str, headers: dict[str, str]) -> Ack:
-        sent = time.monotonic()
-        try:
-            async with session.post(url, data=body, headers=headers, timeout=timeout) as response:
-                raw = await response.text()
-                status = response.status
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            return Ack(time.monotonic() - sent, 0, error=f"{type(exc).__name__}: {exc}")
-        try:
-            text = str(json.loads(raw).get("text", ""))
-        except (ValueError, AttributeError):
-            text = raw[:200]
-        return Ack(time.monotonic() - sent, status, text, event=body.startswith("{"))
-
-    first_sent = time.monotonic()
-    acks = await asyncio.gather(*(one(body, headers) for body, headers in prepared))
-    return first_sent, list(acks)
+def signed(bodies: list[str]) -> list[tuple[str, dict[str, str]]]:
+    """Each body with its headers: content type and Slack's signature (made now: Slack's
+    signatures are good for five minutes)."""
+    return [(body, {"Content-Type": _content_type(body), **sign(body)}) for body in bodies]
 
 
 def _content_type(body: str) -> str:
