@@ -229,9 +229,12 @@ class JobQueue:
         if line is None:
             line = self._lines[owner] = deque()
             self._turns.append(owner)
+            index = len(self._turns) - 1
+        else:
+            index = self._turns.index(owner)
         line.append(job)
         self._waiting_count += 1
-        return self.place(job.id) or 1
+        return self._place_at(index, len(line) - 1)
 
     def get(self, job_id: str) -> Job | None:
         """The waiting or running job with ``job_id``, if any."""
@@ -249,18 +252,24 @@ class JobQueue:
         waiting jobs: round ``r`` takes each user's ``r``-th job, users in turn order.
         ``None`` when the job is not waiting."""
         for index, owner in enumerate(self._turns):
-            line = self._lines[owner]
-            for depth, job in enumerate(line):
-                if job.id != job_id:
-                    continue
-                ahead = depth
-                for other_index, other in enumerate(self._turns):
-                    if other == owner:
-                        continue
-                    count = len(self._lines[other])
-                    ahead += min(count, depth) + (1 if other_index < index and count > depth else 0)
-                return ahead + 1
+            for depth, job in enumerate(self._lines[owner]):
+                if job.id == job_id:
+                    return self._place_at(index, depth)
         return None
+
+    def _place_at(self, index: int, depth: int) -> int:
+        """The place in line of the ``depth``-th job (0 = first) of the ``index``-th user in
+        turn order: the jobs of earlier rounds, then this round's of the users before it."""
+        if depth == 0:  # every user in turn order has a job waiting: one per earlier user
+            return index + 1
+        ahead = 0
+        for other_index, other in enumerate(self._turns):
+            count = len(self._lines[other])
+            if other_index == index:
+                ahead += depth
+            else:
+                ahead += min(count, depth) + (1 if other_index < index and count > depth else 0)
+        return ahead + 1
 
     def order(self) -> list[Job]:
         """The waiting jobs in the order they will start (see :meth:`place`)."""

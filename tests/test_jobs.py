@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from bot.errors import QueueFullError, ShuttingDownError
 from bot.jobs import Destination, Job, JobQueue
@@ -182,3 +185,39 @@ async def test_cancel_waiting_and_running_jobs() -> None:
     assert current is not None
     current.control.delivering = True
     assert queue.cancel(current.id) == "delivering"  # too late: its images are being posted
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(
+    steps=st.lists(
+        st.one_of(
+            st.tuples(st.just("submit"), st.integers(0, 5)),  # a user's request
+            st.tuples(st.just("cancel"), st.integers(0, 30)),  # the k-th waiting job leaves
+        ),
+        max_size=40,
+    ),
+    max_per_user=st.integers(1, 3),
+)
+def test_places_are_the_order_the_queue_will_start_jobs(
+    steps: list[tuple[str, int]], max_per_user: int
+) -> None:
+    """Whatever arrives and leaves, ``submit``'s answer and every ``place`` are the job's
+    position in :meth:`JobQueue.order`, the order waiting jobs start in."""
+
+    async def scenario() -> None:
+        queue = JobQueue(Gate().run, max_running=2, max_waiting=100, max_per_user=max_per_user)
+        for index, (kind, value) in enumerate(steps):
+            if kind == "submit":
+                submitted = user_job(f"U{value}", f"j{index}")
+                position = queue.submit(submitted)
+                if position:
+                    assert queue.order()[position - 1] is submitted
+            else:
+                waiting = queue.order()
+                if waiting:
+                    queue.cancel(waiting[value % len(waiting)].id)
+            for place, waiting_job in enumerate(queue.order(), start=1):
+                assert queue.place(waiting_job.id) == place
+        await queue.shutdown(0)
+
+    asyncio.run(scenario())
