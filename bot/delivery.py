@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
@@ -139,7 +140,7 @@ async def notify(
     client: AsyncWebClient,
     destination: Destination,
     text: str,
-    blocks: Sequence[Block] | None = None,
+    blocks: Sequence[Block | dict[str, Any]] | None = None,
 ) -> bool:
     """Tell the requester ``text`` (and ``blocks``, if given) ephemerally. Uses ``response_url``
     when the destination has one (it works even where the bot is not a member), else

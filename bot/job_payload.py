@@ -19,6 +19,7 @@ from bot.request import ImageRequest
 
 VERSION = 1
 EDIT_FIELDS = ("parent_id", "parent_image", "image_named")  # plain values on Job (issue #8)
+DESTINATION_FIELDS = tuple(field.name for field in dataclasses.fields(Destination))  # all plain
 
 
 def payload_of(job: Job) -> tuple[dict[str, Any], bool]:
@@ -28,7 +29,7 @@ def payload_of(job: Job) -> tuple[dict[str, Any], bool]:
         "id": job.id,
         "source": job.source,
         "request": job.request.to_dict(),
-        "destination": dataclasses.asdict(job.destination),
+        "destination": {name: getattr(job.destination, name) for name in DESTINATION_FIELDS},
     }
     if getattr(job, "watch", None) is not None:
         return payload, False  # a workflow step waits for it in this process's memory

@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 
 from bot.cancel import CANCEL_ACTION_ID
 from tests.conftest import responses_answer
@@ -70,3 +71,35 @@ async def test_owner_cancels_waiting_and_running_requests(start_imagine, openai_
         await imagine.click(CANCEL_ACTION_ID, running_id, user="U1")
         await imagine.slack.wait_for(lambda: len(imagine.slack.responses) == 4)
         assert "already finished" in imagine.slack.responses[-1]["text"]
+
+
+def test_cancel_blocks_are_what_slack_sdk_models_make() -> None:
+    """The blocks filled in from the validated template equal slack_sdk's own, each call's are
+    its own (filling one leaves the next alone), and a text over Block Kit's limit is refused
+    by the models, as it would be without the template."""
+    from slack_sdk.errors import SlackObjectFormationError
+    from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
+
+    from bot import messages
+    from bot.cancel import cancel_blocks
+
+    first = cancel_blocks("You are number *4* in line.", "a1b2c3d4e5f6")
+    first[0]["text"]["text"] = "changed by a caller"
+    first[1]["elements"][0]["text"]["text"] = "changed by a caller"
+    second = cancel_blocks("Generating 2 images…", "0123456789ab")
+    expected = [
+        SectionBlock(text="Generating 2 images…").to_dict(),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text=messages.CANCEL_LABEL,
+                    action_id=CANCEL_ACTION_ID,
+                    value="0123456789ab",
+                    style="danger",
+                )
+            ]
+        ).to_dict(),
+    ]
+    assert second == expected
+    with pytest.raises(SlackObjectFormationError):
+        cancel_blocks("x" * 3001, "0123456789ab")

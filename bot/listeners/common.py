@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_sdk.models.blocks import Block
 
 from bot import messages
 from bot.cancel import cancel_blocks
@@ -103,7 +104,7 @@ async def enqueue(
     return position, messages.generating(job.request.n, position)
 
 
-def ack_blocks(job: Job, position: int | None, text: str) -> list[Block] | None:
+def ack_blocks(job: Job, position: int | None, text: str) -> list[dict[str, Any]] | None:
     """The ack's blocks: ``text`` with a Cancel button for an accepted job (``position`` not
     ``None``), else ``None`` (plain text)."""
     return None if position is None else cancel_blocks(text, job.id)
