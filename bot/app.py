@@ -48,6 +48,8 @@ def create_app(services: Services) -> AsyncApp:
         "signing_secret": signing_secret.get_secret_value() if signing_secret else "",
         "request_verification_enabled": not settings.socket_mode,
         "logger": logging.getLogger("bot.bolt"),
+        # Bolt awaits each listener; bot.listeners.answer_at_ack answers at the ack.
+        "process_before_response": True,
     }
     if services.installations is not None:
         states = OAuthStateStore(settings.slack_state_expiration_s, services.store.engine)

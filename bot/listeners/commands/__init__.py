@@ -9,4 +9,4 @@ COMMAND = "/imagine"
 
 def register(app: AsyncApp) -> None:
     """Register ``/imagine``."""
-    app.command(COMMAND)(imagine_command)
+    app.command(COMMAND)(imagine_command)  # it returns at its ack: bot.listeners.answer_at_ack

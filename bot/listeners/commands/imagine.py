@@ -19,6 +19,7 @@ from bot.command import parse_command_text
 from bot.delivery import notify
 from bot.errors import UserInputError
 from bot.jobs import Destination, Job
+from bot.listeners.answer_at_ack import after_ack
 from bot.listeners.common import (
     ack_blocks,
     channel_refusal,
@@ -40,7 +41,9 @@ async def imagine_command(
 ) -> None:
     """Handle ``/imagine``: usage for ``help``, the modal for an empty command, else a job.
 
-    Always acks within Slack's 3 seconds, with the reason when the request cannot be taken.
+    Always acks within Slack's 3 seconds, with the reason when the request cannot be taken,
+    and returns at its ack: Bolt answers Slack when it returns (``process_before_response``),
+    so the modal is opened by a task of its own (:func:`bot.listeners.answer_at_ack.after_ack`).
     """
     services = services_of(context)
     try:
@@ -71,7 +74,8 @@ async def imagine_command(
         await ack(text=refusal, response_type="ephemeral")
     elif opens_modal:
         await ack()
-        await open_general_modal(client, str(payload.trigger_id), destination, settings)
+        modal = open_general_modal(client, str(payload.trigger_id), destination, settings)
+        after_ack(modal, "open-modal")
     elif parsed.kind == "help":
         await ack(
             text=messages.usage(settings.max_images, settings.prompt_max_chars),

@@ -2,6 +2,7 @@
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.listeners.answer_at_ack import answer_at_ack
 from bot.listeners.shortcuts.message_shortcuts import (
     BRAND_CALLBACK_ID,
     SLIDE_CALLBACK_ID,
@@ -12,5 +13,5 @@ from bot.listeners.shortcuts.message_shortcuts import (
 
 def register(app: AsyncApp) -> None:
     """Register both message shortcuts (callback ids as in manifest.yml)."""
-    app.shortcut(SLIDE_CALLBACK_ID)(open_slide_modal)
-    app.shortcut(BRAND_CALLBACK_ID)(open_brand_modal)
+    app.shortcut(SLIDE_CALLBACK_ID)(answer_at_ack(open_slide_modal))
+    app.shortcut(BRAND_CALLBACK_ID)(answer_at_ack(open_brand_modal))
