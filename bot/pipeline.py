@@ -38,8 +38,9 @@ class JobJournal(Protocol):
     """Keeps accepted jobs until they end, so a restart can resume them
     (:class:`bot.store.journal.Journal`)."""
 
-    async def delivering(self, job_id: str) -> None:
-        """The job's images are about to be posted: it must never run again."""
+    async def delivering(self, job_id: str) -> bool:
+        """The job's images are about to be posted: it must never run again. ``False`` when its
+        owner cancelled it meanwhile (on another instance): nothing may be posted."""
 
     async def done(self, job_id: str) -> None:
         """The job ended."""
@@ -207,7 +208,7 @@ class Pipeline:
             resumes = outcome == "interrupted" and job.control.resumable
             resumes = resumes and not job.control.delivering
             if not resumes:
-                await self._journal_call("done", job)
+                await self._journal_done(job)
             self._log(job, started, delivered, outcome)
             if self._metrics is not None:
                 self._metrics.job_done(
@@ -218,15 +219,27 @@ class Pipeline:
             if job.watch:
                 job.watch.settle(result)
 
-    async def _journal_call(self, what: str, job: Job) -> None:
-        """``journal.delivering`` or ``journal.done`` for ``job``; a failure is logged (the
-        job goes on; at worst a restart tells its owner about it once more)."""
+    async def _may_deliver(self, job: Job) -> bool:
+        """``journal.delivering`` for ``job``: ``False`` when its owner cancelled it on another
+        instance. A journal failure is logged and the images are posted (the user is waiting
+        for them; at worst a restart tells the owner once more)."""
+        if self._journal is None:
+            return True
+        try:
+            return await self._journal.delivering(job.id)
+        except Exception:
+            log.exception("journal delivering failed for job %s", job.id)
+            return True
+
+    async def _journal_done(self, job: Job) -> None:
+        """``journal.done`` for ``job``; a failure is logged (at worst a restart tells its
+        owner about it once more)."""
         if self._journal is None:
             return
         try:
-            await getattr(self._journal, what)(job.id)
+            await self._journal.done(job.id)
         except Exception:
-            log.exception("journal %s failed for job %s", what, job.id)
+            log.exception("journal done failed for job %s", job.id)
 
     async def _generate_and_upload(
         self, job: Job, slack: AsyncWebClient
@@ -259,7 +272,10 @@ class Pipeline:
                 finally:
                     current_ticket.reset(token)
                 job.control.delivering = True
-                await self._journal_call("delivering", job)
+                if not await self._may_deliver(job):  # cancelled on another instance
+                    job.control.delivering = False
+                    job.control.cancelled = True
+                    raise asyncio.CancelledError()  # ends "cancelled", as a Cancel here does
                 if self._threads is not None:
                     self._threads.uploading(job)
                 file_ids = await upload_images(

@@ -26,6 +26,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
+from bot.cancel_requests import watch_cancel_requests
 from bot.errors import ConfigError
 from bot.monitor import LoopLagMonitor
 from bot.openai.model_check import check_models
@@ -214,10 +215,12 @@ async def serve(settings: Settings) -> None:
     if bolt.oauth_flow is not None:
         log.info("OAuth mode: Add to Slack at GET %s", bolt.oauth_flow.install_path)
     resuming = asyncio.create_task(resume_loop(services), name="imagine-resume")
+    cancelling = asyncio.create_task(watch_cancel_requests(services), name="imagine-cancels")
     await stop.wait()
 
     log.info("shutting down: %d running, %d waiting", services.jobs.running, services.jobs.waiting)
     resuming.cancel()
+    cancelling.cancel()
     unfinished = await services.jobs.shutdown(settings.shutdown_grace_s)
     await hand_over(services, unfinished)
     await services.steps.drain(STEP_REPORT_S)  # workflow steps report their end to Slack

@@ -90,11 +90,16 @@ class History:
         """Record how ``job`` ended: ``outcome`` becomes the status (``ok``, ``partial``,
         ``timeout``, ``interrupted``, ``failed`` or an error class name), ``error``'s code the
         error code (:func:`bot.store.rows.error_code`). A job with no recorded generation gives
-        its reservation back unless ``outcome`` is ``ok`` or ``partial``. Unknown jobs are
-        logged and ignored."""
+        its reservation back unless ``outcome`` is ``ok`` or ``partial``. A job cancelled before
+        it started that was never reserved (no quota set) gets its row here, charged nothing;
+        other unknown jobs are logged and ignored."""
         now = utc_now()
         async with self._engine.begin() as conn:
             charge = await lock_charge(conn, job.id)
+            if charge is None and outcome == "cancelled":  # before it started, never reserved
+                values = self._rows.row(job, now, 0, status=outcome) | {"images": 0}
+                await conn.execute(insert(G).values(finished_at=now, **values))
+                return
             if charge is None:
                 log.warning("no record of job %s; its outcome %s is not recorded", job.id, outcome)
                 return

@@ -15,6 +15,9 @@ is lost when a process stops or crashes (issue #10).
   to ``queued``); the rest are dropped from the journal and returned so that their owners get
   the Regenerate notice (unless their ``generations`` row is left for
   :meth:`bot.store.interrupted.InterruptedJobs.claim`, which tells them).
+- :meth:`Journal.request_cancel` marks a request its owner cancelled on an instance that is not
+  running it; :meth:`Journal.cancel_requested` lists this process's marked requests, and
+  :meth:`Journal.delivering` refuses them (:mod:`bot.cancel_requests`). A claim drops them.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -64,12 +67,26 @@ class Claim:
     lost: list[ClaimedJob] = field(default_factory=list)
 
 
+CancelOutcome = Literal["requested", "not_yours", "delivering", "unknown"]
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    """What :meth:`Journal.request_cancel` did: ``requested`` (the instance running the request
+    stops it), ``not_yours`` (``owner_id`` asked for it), ``delivering`` (too late) or
+    ``unknown`` (not kept: finished, or never accepted); ``user_prompt`` when known."""
+
+    outcome: CancelOutcome
+    owner_id: str | None = None
+    user_prompt: str | None = None
+
+
 @dataclass
 class _Write:
     kind: str  # "accept", "delivering" or "done"
     job_id: str
     values: dict[str, Any] | None
-    outcome: asyncio.Future[None]
+    outcome: asyncio.Future[bool]
 
 
 class Journal:
@@ -105,12 +122,15 @@ class Journal:
             "accepted_at": as_utc(now),
             "claimed_at": None,
             "resumes": 0,
+            "cancel_requested": False,
         }
         await self._write("accept", job_id, values)
 
-    async def delivering(self, job_id: str) -> None:
-        """The request's images are being posted: it must never run again."""
-        await self._write("delivering", job_id, None)
+    async def delivering(self, job_id: str) -> bool:
+        """The request's images are about to be posted: from now on it never runs again and
+        can no longer be cancelled. Returns ``False`` (and changes nothing) when its owner has
+        asked to cancel it (:meth:`request_cancel`): nothing may be posted."""
+        return await self._write("delivering", job_id, None)
 
     async def done(self, job_id: str) -> None:
         """The request ended (delivered, failed, cancelled, refused): forget it."""
@@ -121,18 +141,18 @@ class Journal:
         if self._writer is not None:
             await asyncio.wait([self._writer])
 
-    async def _write(self, kind: str, job_id: str, values: dict[str, Any] | None) -> None:
+    async def _write(self, kind: str, job_id: str, values: dict[str, Any] | None) -> bool:
         write = _Write(kind, job_id, values, asyncio.get_running_loop().create_future())
         self._pending.append(write)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_batches(), name="imagine-journal")
-        await write.outcome
+        return await write.outcome
 
     async def _write_batches(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                await self._commit(batch)
+                refused = await self._commit(batch)
             except BaseException as exc:
                 for write in batch:
                     if not write.outcome.done():
@@ -142,21 +162,61 @@ class Journal:
                 continue
             for write in batch:
                 if not write.outcome.done():
-                    write.outcome.set_result(None)
+                    refuse = write.kind == "delivering" and write.job_id in refused
+                    write.outcome.set_result(not refuse)
 
-    async def _commit(self, batch: list[_Write]) -> None:
+    async def _commit(self, batch: list[_Write]) -> set[str]:
         """One transaction: the batch's new rows, then its state changes, then its removals
-        (a request accepted and finished in one batch is written and removed)."""
+        (a request accepted and finished in one batch is written and removed). Returns the
+        ids among ``delivering`` whose owner asked to cancel them (left unchanged)."""
         rows = [w.values for w in batch if w.kind == "accept" and w.values is not None]
         delivering = [w.job_id for w in batch if w.kind == "delivering"]
         done = [w.job_id for w in batch if w.kind == "done"]
+        refused: set[str] = set()
         async with self._engine.begin() as conn:
             if rows:
                 await conn.execute(insert(A), rows)
-            if delivering:
-                await conn.execute(update(A).where(A.c.id.in_(delivering)).values(state=DELIVERING))
+            if delivering:  # rows locked first: a concurrent request_cancel is seen or waits
+                found = await conn.execute(
+                    select(A.c.id, A.c.cancel_requested)
+                    .where(A.c.id.in_(delivering))
+                    .with_for_update()
+                )
+                refused = {row.id for row in found if row.cancel_requested}
+                allowed = [job_id for job_id in delivering if job_id not in refused]
+                if allowed:
+                    await conn.execute(
+                        update(A).where(A.c.id.in_(allowed)).values(state=DELIVERING)
+                    )
             if done:
                 await conn.execute(delete(A).where(A.c.id.in_(done)))
+        return refused
+
+    async def request_cancel(self, job_id: str, *, team_id: str, user_id: str) -> CancelRequest:
+        """The owner (``team_id``, ``user_id``) asks to cancel a request that may be running on
+        another instance: mark it, unless someone else asked for it or its images are already
+        being posted. The instance running it stops it (:meth:`cancel_requested`), and
+        :meth:`delivering` refuses it from now on."""
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(select(A).where(A.c.id == job_id).with_for_update())).first()
+            if row is None:
+                return CancelRequest("unknown")
+            request = row.payload.get("request") if isinstance(row.payload, dict) else None
+            prompt = request.get("user_prompt") if isinstance(request, dict) else None
+            if (row.team_id, row.user_id) != (team_id, user_id):
+                return CancelRequest("not_yours", owner_id=row.user_id, user_prompt=prompt)
+            if row.state == DELIVERING:
+                return CancelRequest("delivering", owner_id=row.user_id, user_prompt=prompt)
+            await conn.execute(update(A).where(A.c.id == job_id).values(cancel_requested=True))
+        return CancelRequest("requested", owner_id=row.user_id, user_prompt=prompt)
+
+    async def cancel_requested(self) -> list[str]:
+        """The ids of this process's requests whose owner asked to cancel them elsewhere."""
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                select(A.c.id).where(A.c.instance_id == self._instances.id, A.c.cancel_requested)
+            )
+            return [row.id for row in rows]
 
     async def claim(self, *, max_age_s: float, now: datetime | None = None) -> Claim:
         """Take over the requests of processes that are gone (see the module docstring),
@@ -176,6 +236,15 @@ class Journal:
             ).all()
             if not rows:
                 return Claim()
+            cancelled = [row.id for row in rows if row.cancel_requested]
+            rows = [row for row in rows if not row.cancel_requested]
+            if cancelled:  # their owners pressed Cancel: they end here, without a word
+                await conn.execute(delete(A).where(A.c.id.in_(cancelled)))
+                await conn.execute(
+                    update(G)
+                    .where(G.c.id.in_(cancelled), G.c.status.in_(ACTIVE))
+                    .values(status="cancelled", finished_at=now)
+                )
             resume = [
                 row
                 for row in rows
@@ -232,4 +301,4 @@ class Journal:
         return None if row is None else str(row.state)
 
 
-__all__ = ["Claim", "ClaimedJob", "Journal", "utc_now"]
+__all__ = ["CancelRequest", "Claim", "ClaimedJob", "Journal", "utc_now"]

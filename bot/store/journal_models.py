@@ -7,7 +7,8 @@ written when it is accepted (before the ack), so that a restart loses nothing. `
 when its inputs lived only in memory); ``state`` is
 ``waiting`` (not started, or interrupted before its images were posted) or ``delivering`` (its
 images were being posted: never run again); ``instance_id`` is the process responsible for it,
-``resumes`` how often it was picked up again after a restart.
+``resumes`` how often it was picked up again after a restart, and ``cancel_requested`` whether
+its owner pressed Cancel on an instance that is not running it (migration 0007).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import SLACK_ID, Base
@@ -36,5 +37,6 @@ class AcceptedJobRow(Base):
     accepted_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
     resumes: Mapped[int] = mapped_column(Integer)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_accepted_jobs_instance", "instance_id", "accepted_at"),)

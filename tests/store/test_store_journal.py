@@ -171,3 +171,55 @@ def test_an_edit_round_trips_unless_its_images_are_only_in_memory() -> None:
 
     in_memory = dataclasses.replace(base, inputs=EditInputs(images=images))
     assert payload_of(in_memory)[1] is False
+
+
+async def test_a_cancel_request_from_another_instance(db_url: str) -> None:
+    """Pressed on an instance that does not run the request: only its owner may, not once its
+    images are being posted; once marked, the instance running it finds it and may not post."""
+    runner = await open_store(db_url)
+    other = await open_store(db_url)
+    try:
+        mine = make_job(user="U1", prompt="a cancelled fox")
+        posting = make_job(user="U1", prompt="a fox being posted")
+        await accept(runner, mine)
+        await accept(runner, posting)
+        assert await runner.journal.delivering(posting.id) is True
+        ask = other.journal.request_cancel
+        stranger = await ask(mine.id, team_id="T1", user_id="U2")
+        assert (stranger.outcome, stranger.owner_id) == ("not_yours", "U1")
+        elsewhere = await ask(mine.id, team_id="T2", user_id="U1")  # same user id, other team
+        assert elsewhere.outcome == "not_yours"
+        assert await runner.journal.cancel_requested() == []
+        late = await ask(posting.id, team_id="T1", user_id="U1")
+        assert late.outcome == "delivering"
+        assert (await ask("nope", team_id="T1", user_id="U1")).outcome == "unknown"
+        asked = await ask(mine.id, team_id="T1", user_id="U1")
+        assert (asked.outcome, asked.user_prompt) == ("requested", "a cancelled fox")
+        assert await runner.journal.cancel_requested() == [mine.id]
+        assert await other.journal.cancel_requested() == []  # only the runner's own requests
+        assert await runner.journal.delivering(mine.id) is False  # nothing may be posted
+        assert await runner.journal.state_of(mine.id) == "waiting"
+    finally:
+        await runner.close()
+        await other.close()
+
+
+async def test_a_claim_drops_requests_cancelled_while_their_process_was_gone(db_url: str) -> None:
+    gone = await open_store(db_url)
+    cancelled, kept = make_job(user="U1", prompt="cancelled"), make_job(user="U2", prompt="kept")
+    await accept(gone, cancelled)
+    await gone.history.started(cancelled)
+    await accept(gone, kept)
+    await gone.close()
+
+    live = await open_store(db_url)
+    try:
+        asked = await live.journal.request_cancel(cancelled.id, team_id="T1", user_id="U1")
+        assert asked.outcome == "requested"
+        claim = await live.journal.claim(max_age_s=1800)
+        assert [c.job_id for c in claim.resume] == [kept.id] and claim.lost == []
+        assert await live.journal.state_of(cancelled.id) is None
+        record = await live.history.record(cancelled.id)
+        assert record is not None and record.status == "cancelled"
+    finally:
+        await live.close()

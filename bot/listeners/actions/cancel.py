@@ -2,7 +2,8 @@
 
 A waiting request leaves the line; a running one is stopped before anything is posted (its
 images are not uploaded); either way the quota reservation is given back and the history says
-``cancelled``. Anyone else who presses it is told who may.
+``cancelled``. Anyone else who presses it is told who may. A request running on another
+instance is cancelled there (:mod:`bot.cancel_requests`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot import messages
+from bot.cancel_requests import cancel_job
 from bot.listeners.common import services_of
 from bot.payloads import BlockAction
-from bot.resume import forget
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +36,17 @@ async def cancel(
         log.warning("malformed block_actions payload")
         return
     job_id = str(action.get("value") or "")[:64]
+    team_id = payload.team.id if payload.team else ""
     job = services.jobs.get(job_id)
-    if job is None:
-        await respond(text=messages.CANCEL_GONE, response_type="ephemeral", replace_original=False)
+    if job is None:  # not running here: perhaps on another instance (bot.cancel_requests)
+        text, replace = await _cancel_elsewhere(services, job_id, team_id, payload.user.id)
+        await respond(text=text, response_type="ephemeral", replace_original=replace)
         return
-    team_id = payload.team.id if payload.team else job.destination.team_id
-    if (team_id, payload.user.id) != job.owner:
+    if (team_id or job.destination.team_id, payload.user.id) != job.owner:
         text = messages.cancel_not_yours(job.destination.user_id)
         await respond(text=text, response_type="ephemeral", replace_original=False)
         return
-    result = services.jobs.cancel(job_id)
+    result = await cancel_job(services, job)
     if result is None:
         await respond(text=messages.CANCEL_GONE, response_type="ephemeral", replace_original=False)
         return
@@ -51,13 +54,25 @@ async def cancel(
         text = messages.CANCEL_TOO_LATE
         await respond(text=text, response_type="ephemeral", replace_original=False)
         return
-    if result == "waiting":  # a running job records its own end (bot.pipeline)
-        await services.store.history.finished(job, outcome="cancelled", error=None)
-        await forget(services, job)
-        services.metrics.requests.labels(job.source, "cancelled").inc()
-    log.info("job %s cancelled by its owner while %s", job_id, result)
     await respond(
         text=messages.cancelled_notice(job.request.user_prompt),
         response_type="ephemeral",
         replace_original=True,
     )
+
+
+async def _cancel_elsewhere(
+    services: Services, job_id: str, team_id: str, user_id: str
+) -> tuple[str, bool]:
+    """Ask the instance running ``job_id`` to cancel it, through the journal. Returns the
+    answer for the person who pressed Cancel and whether it replaces the original message."""
+    asked = await services.store.journal.request_cancel(job_id, team_id=team_id, user_id=user_id)
+    if asked.outcome == "requested":
+        if asked.user_prompt:
+            return messages.cancelled_notice(asked.user_prompt), True
+        return messages.CANCELLED, True
+    if asked.outcome == "not_yours" and asked.owner_id:
+        return messages.cancel_not_yours(asked.owner_id), False
+    if asked.outcome == "delivering":
+        return messages.CANCEL_TOO_LATE, False
+    return messages.CANCEL_GONE, False
