@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -36,19 +37,26 @@ log = logging.getLogger(__name__)
 RESUME_SCAN_S = 10.0
 
 
-async def persist(services: Services, job: Job) -> None:
-    """Write the accepted ``job`` to the journal (returns once committed) and remember whether
-    it can resume after a restart. Database errors propagate."""
+def journal_entry(services: Services, job: Job) -> dict[str, Any]:
+    """The journal row of the accepted ``job`` (:meth:`bot.store.journal.Journal.entry`), for
+    :func:`persist` or for a writer that commits it with its own rows (the quota reservation);
+    remembers whether the job can resume after a restart."""
     payload, resumable = payload_of(job)
+    job.control.resumable = resumable
     destination = job.destination
-    await services.store.journal.accept(
+    return services.store.journal.entry(
         job.id,
         team_id=destination.team_id,
         user_id=destination.user_id,
         payload=payload,
         resumable=resumable,
     )
-    job.control.resumable = resumable
+
+
+async def persist(services: Services, job: Job) -> None:
+    """Write the accepted ``job`` to the journal (returns once committed) and remember whether
+    it can resume after a restart. Database errors propagate."""
+    await services.store.journal.accept_entry(journal_entry(services, job))
 
 
 async def forget(services: Services, job: Job) -> None:

@@ -10,7 +10,7 @@ from bot import messages
 from bot.cancel import cancel_blocks
 from bot.errors import QueueFullError, ShuttingDownError
 from bot.jobs import Job
-from bot.resume import forget, persist
+from bot.resume import forget, journal_entry, persist
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import QuotaExceededError
@@ -61,9 +61,10 @@ async def enqueue(
 
     With a quota configured (USER_DAILY_IMAGE_LIMIT or MONTHLY_BUDGET_USD) the request is
     reserved and recorded here, so the ack can say why it is refused; a job the queue then
-    refuses gives its reservation back. Every accepted request is then written to the journal
-    (:func:`bot.resume.persist`, a group commit: a burst costs a few transactions) before it
-    is queued, so that a restart resumes it; its history row is written when it starts, still
+    refuses gives its reservation back. Every accepted request is written to the journal
+    before it is queued, so that a restart resumes it: in its reservation's transaction, or
+    else by :func:`bot.resume.persist` (group commits either way: a burst costs a few
+    transactions); its history row is written when it starts, still
     before OpenAI is called (:meth:`bot.store.history.History.started`).
     """
     if settings is None:
@@ -77,18 +78,20 @@ async def enqueue(
         services.metrics.refused(job.source, "channel")
         return None, refusal
     quotas = settings.user_daily_image_limit is not None or settings.monthly_budget_usd is not None
-    if quotas:
+    if quotas:  # the reservation and the journal entry: one transaction
         try:
             await services.store.reservations.check_and_reserve(
                 job,
                 user_daily_image_limit=settings.user_daily_image_limit,
                 monthly_budget_usd=settings.monthly_budget_usd,
                 admin_user_ids=frozenset(settings.admin_user_ids),
+                journal_entry=journal_entry(services, job),
             )
         except QuotaExceededError as exc:
             services.metrics.refused(job.source, "quota")
             return None, exc.text
-    await persist(services, job)  # before it can start: a restart must find it
+    else:
+        await persist(services, job)  # before it can start: a restart must find it
     try:
         position = services.jobs.submit(job)
     except (QueueFullError, ShuttingDownError) as exc:

@@ -98,7 +98,7 @@ class Journal:
         self._pending: list[_Write] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def accept(
+    def entry(
         self,
         job_id: str,
         *,
@@ -107,11 +107,12 @@ class Journal:
         payload: dict[str, Any],
         resumable: bool,
         now: datetime | None = None,
-    ) -> None:
-        """Write an accepted request (``payload``: :func:`bot.job_payload.payload_of`) as
-        ``waiting`` for this process; returns once it is committed. Database errors propagate
-        to the caller, whose batch failed."""
-        values = {
+    ) -> dict[str, Any]:
+        """The ``accepted_jobs`` row of an accepted request (``payload``:
+        :func:`bot.job_payload.payload_of`), ``waiting`` for this process: for :meth:`accept`,
+        or for a writer that commits it together with its own rows
+        (:meth:`bot.store.reservations.Reservations.check_and_reserve`)."""
+        return {
             "id": job_id,
             "team_id": team_id,
             "user_id": user_id,
@@ -124,7 +125,27 @@ class Journal:
             "resumes": 0,
             "cancel_requested": False,
         }
-        await self._write("accept", job_id, values)
+
+    async def accept(
+        self,
+        job_id: str,
+        *,
+        team_id: str,
+        user_id: str,
+        payload: dict[str, Any],
+        resumable: bool,
+        now: datetime | None = None,
+    ) -> None:
+        """Write an accepted request (see :meth:`entry`); returns once it is committed.
+        Database errors propagate to the caller, whose batch failed."""
+        entry = self.entry(
+            job_id, team_id=team_id, user_id=user_id, payload=payload, resumable=resumable, now=now
+        )
+        await self.accept_entry(entry)
+
+    async def accept_entry(self, entry: dict[str, Any]) -> None:
+        """Write the row :meth:`entry` made; returns once it is committed (group commit)."""
+        await self._write("accept", str(entry["id"]), entry)
 
     async def delivering(self, job_id: str) -> bool:
         """The request's images are about to be posted: from now on it never runs again and

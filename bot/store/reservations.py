@@ -15,19 +15,21 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.jobs import Job
 from bot.store import quota
+from bot.store.journal_models import AcceptedJobRow
 from bot.store.models import GenerationRow
 from bot.store.pricing import micro_to_usd, usd_to_micro
 from bot.store.quota import CounterKey, QuotaExceededError, as_utc, utc_now
 from bot.store.rows import JobRows, lock_charge, settle
 
 G = cast(Table, GenerationRow.__table__)
+A = cast(Table, AcceptedJobRow.__table__)
 REFUSED = "refused"
 
 
@@ -44,6 +46,7 @@ class _Reservation:
     max_images: int | None
     budget_usd: float | None
     outcome: asyncio.Future[QuotaExceededError | None]
+    journal_entry: dict[str, Any] | None = None
 
     def refusal(self, totals: dict[CounterKey, list[int]]) -> QuotaExceededError | None:
         """Why this reservation does not fit the counters' current ``totals``, if it does not."""
@@ -83,9 +86,12 @@ class Reservations:
         monthly_budget_usd: float | None,
         admin_user_ids: frozenset[str],
         now: datetime | None = None,
+        journal_entry: dict[str, Any] | None = None,
     ) -> None:
         """Reserve ``job.request.n`` images and their estimated cost, and record the job as
-        ``queued``; call it before the job is queued.
+        ``queued``; call it before the job is queued. ``journal_entry``
+        (:meth:`bot.store.journal.Journal.entry`) is written in the same transaction when the
+        request is accepted, so that an ack with quotas waits for one commit, not two.
 
         ``user_daily_image_limit`` caps the images a user may be charged per UTC day (admins in
         ``admin_user_ids`` are exempt); ``monthly_budget_usd`` caps the workspace's estimated
@@ -102,6 +108,7 @@ class Reservations:
             max_images=None if exempt else user_daily_image_limit,
             budget_usd=monthly_budget_usd,
             outcome=asyncio.get_running_loop().create_future(),
+            journal_entry=journal_entry,
         )
         self._pending.append(reservation)
         if self._writer is None or self._writer.done():
@@ -135,13 +142,14 @@ class Reservations:
 
     async def _reserve(self, batch: list[_Reservation]) -> list[QuotaExceededError | None]:
         """One transaction: lock the batch's counters, decide each reservation in order against
-        running totals, add what was accepted and write the accepted jobs' rows."""
+        running totals, add what was accepted and write the accepted jobs' rows (and their
+        journal entries)."""
         keys = sorted({key for reservation in batch for key in reservation.keys})
         refusals: list[QuotaExceededError | None] = []
         async with self._engine.begin() as conn:
             totals = await quota.lock_counters(conn, keys)
             deltas: defaultdict[CounterKey, list[int]] = defaultdict(lambda: [0, 0])
-            rows = []
+            rows, entries = [], []
             for reservation in batch:
                 refusal = reservation.refusal(totals)
                 refusals.append(refusal)
@@ -156,9 +164,13 @@ class Reservations:
                         reservation.job, reservation.now, reservation.cost, status="queued"
                     )
                 )
+                if reservation.journal_entry is not None:
+                    entries.append(reservation.journal_entry)
             await quota.add_many(conn, dict(deltas))
             if rows:
                 await conn.execute(insert(G), rows)
+            if entries:
+                await conn.execute(insert(A), entries)
         return refusals
 
     async def release(self, job: Job) -> None:

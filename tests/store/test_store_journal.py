@@ -223,3 +223,35 @@ async def test_a_claim_drops_requests_cancelled_while_their_process_was_gone(db_
         assert record is not None and record.status == "cancelled"
     finally:
         await live.close()
+
+
+async def test_a_reservation_writes_its_journal_entry_in_its_own_transaction(db_url: str) -> None:
+    """With quotas on, an accepted request's journal entry is committed with its reservation
+    (one commit before the ack); a refused request leaves none."""
+    from bot.store.quota import QuotaExceededError
+
+    store = await open_store(db_url)
+    try:
+        first, second = make_job(user="U1", n=2), make_job(user="U1", n=2)
+
+        async def reserve(job):  # type: ignore[no-untyped-def]
+            payload, resumable = payload_of(job)
+            entry = store.journal.entry(
+                job.id, team_id="T1", user_id="U1", payload=payload, resumable=resumable
+            )
+            await store.reservations.check_and_reserve(
+                job,
+                user_daily_image_limit=3,
+                monthly_budget_usd=None,
+                admin_user_ids=frozenset(),
+                journal_entry=entry,
+            )
+
+        results = await asyncio.gather(reserve(first), reserve(second), return_exceptions=True)
+        assert results[0] is None and isinstance(results[1], QuotaExceededError)
+        assert await store.journal.owned() == [first.id]
+        assert await store.journal.state_of(first.id) == "waiting"
+        record = await store.history.record(first.id)
+        assert record is not None and record.status == "queued"
+    finally:
+        await store.close()
