@@ -15,7 +15,6 @@ Request bodies follow ``CreateResponse`` / ``ImageGenTool`` and ``CreateImageReq
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -26,6 +25,7 @@ from bot import errors
 from bot.capabilities import ModelCapabilities
 from bot.openai import edits
 from bot.openai.client import MODERATION_CODES, MODERATION_TYPES, OnAnswer, OpenAIClient
+from bot.openai.codec_thread import in_codec_thread
 from bot.openai.generation import (
     OUTPUT_FORMAT,
     EditInputs,
@@ -175,7 +175,7 @@ class ResponsesBackend:
         the metrics by ``labels``: image model, quality) and its parsed answer: one image, with
         the response's id."""
         raw = await self._client.post("responses", body, on_answer=on_answer, labels=labels)
-        return await asyncio.to_thread(self._parse, raw, prompt)
+        return await in_codec_thread(self._parse, raw, prompt)
 
     @staticmethod
     def _parse(raw: bytes, prompt: str) -> Generation:
@@ -281,14 +281,14 @@ class ImagesBackend:
     async def parse(self, raw: bytes, prompt: str) -> Generation:
         """Read an ``ImagesResponse``: images (base64, or downloaded URLs) and usage."""
         try:
-            response = await asyncio.to_thread(ImagesResponse.model_validate_json, raw)
+            response = await in_codec_thread(ImagesResponse.model_validate_json, raw)
         except ValidationError:
             raise errors.InvalidResponseError("OpenAI sent an answer we could not read") from None
         generation = Generation(usage=response.usage or Usage())
         fmt = response.output_format or OUTPUT_FORMAT
         for item in response.data:
             if item.b64_json:
-                data = await asyncio.to_thread(decode_b64, item.b64_json)
+                data = await in_codec_thread(decode_b64, item.b64_json)
             elif item.url:
                 data, content_type = await self._client.download_image(item.url)
                 fmt = content_type.removeprefix("image/").replace("jpg", "jpeg") or fmt

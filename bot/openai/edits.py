@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import errors, messages
 from bot.openai.client import OnAnswer
+from bot.openai.codec_thread import in_codec_thread
 from bot.openai.generation import EditInputs, Generation, gather_images
 from bot.request import ImageRequest
 
@@ -140,7 +141,7 @@ async def responses_edit(
             )
             return json.dumps(body).encode()
 
-        return await asyncio.to_thread(encode)
+        return await in_codec_thread(encode)
 
     fallback = _Once(with_images)
     continued = None
