@@ -56,7 +56,7 @@ def journal_entry(services: Services, job: Job) -> dict[str, Any]:
 async def persist(services: Services, job: Job) -> None:
     """Write the accepted ``job`` to the journal (returns once committed) and remember whether
     it can resume after a restart. Database errors propagate."""
-    await services.store.journal.accept_entry(journal_entry(services, job))
+    await services.store.journal.accept(journal_entry(services, job))
 
 
 async def forget(services: Services, job: Job) -> None:

@@ -126,25 +126,9 @@ class Journal:
             "cancel_requested": False,
         }
 
-    async def accept(
-        self,
-        job_id: str,
-        *,
-        team_id: str,
-        user_id: str,
-        payload: dict[str, Any],
-        resumable: bool,
-        now: datetime | None = None,
-    ) -> None:
-        """Write an accepted request (see :meth:`entry`); returns once it is committed.
-        Database errors propagate to the caller, whose batch failed."""
-        entry = self.entry(
-            job_id, team_id=team_id, user_id=user_id, payload=payload, resumable=resumable, now=now
-        )
-        await self.accept_entry(entry)
-
-    async def accept_entry(self, entry: dict[str, Any]) -> None:
-        """Write the row :meth:`entry` made; returns once it is committed (group commit)."""
+    async def accept(self, entry: dict[str, Any]) -> None:
+        """Write an accepted request, the row :meth:`entry` made; returns once it is committed
+        (group commit). Database errors propagate to the caller, whose batch failed."""
         await self._write("accept", str(entry["id"]), entry)
 
     async def delivering(self, job_id: str) -> bool:

@@ -22,7 +22,7 @@ I = cast(Table, InstanceRow.__table__)  # noqa: E741
 
 async def accept(store, job, **kwargs) -> None:  # type: ignore[no-untyped-def]
     payload, resumable = payload_of(job)
-    await store.journal.accept(
+    entry = store.journal.entry(
         job.id,
         team_id=job.destination.team_id,
         user_id=job.destination.user_id,
@@ -30,6 +30,7 @@ async def accept(store, job, **kwargs) -> None:  # type: ignore[no-untyped-def]
         resumable=kwargs.pop("resumable", resumable),
         **kwargs,
     )
+    await store.journal.accept(entry)
 
 
 async def test_accept_deliver_done_in_group_commits(db_url: str) -> None:
