@@ -35,6 +35,18 @@ async def run_step(imagine, step_inputs: dict[str, Any], **kwargs: Any):
     return execution, body
 
 
+async def step_status(imagine, execution_id: str, timeout_s: float = 5.0) -> str | None:  # type: ignore[no-untyped-def]
+    """The step's recorded status once it has ended: the app records it just after it tells
+    Slack (functions.completeSuccess / completeError), so the test may look first."""
+    steps = imagine.services.store.workflow_steps
+    for _ in range(int(timeout_s / 0.02)):
+        status = await steps.status(execution_id)
+        if status != "running":
+            return status  # type: ignore[no-any-return]
+        await asyncio.sleep(0.02)
+    return await steps.status(execution_id)  # type: ignore[no-any-return]
+
+
 def bearer(call) -> str:
     return call.headers.get("Authorization", "").removeprefix("Bearer ")
 
@@ -67,7 +79,7 @@ async def test_step_posts_images_and_completes_with_the_declared_outputs(start_i
         for method in ("files.getUploadURLExternal", "files.completeUploadExternal", "files.info"):
             assert {bearer(call) for call in slack.calls_to(method)} == {BOT_TOKEN}
         assert not slack.ephemerals  # the workflow, not an ephemeral message, reports
-        assert await imagine.services.store.workflow_steps.status(execution.id) == "completed"
+        assert await step_status(imagine, execution.id) == "completed"
 
 
 @pytest.mark.parametrize(
@@ -296,7 +308,7 @@ async def test_a_step_whose_job_is_cancelled_while_waiting_fails(
         assert waiting.state == "failed" and waiting.error == messages.CANCELLED
         await imagine.slack.wait_for(lambda: running.state != "running", timeout=15)
         assert running.state == "completed"
-        assert await imagine.services.store.workflow_steps.status(waiting.id) == "failed"
+        assert await step_status(imagine, waiting.id) == "failed"
 
 
 async def test_a_partly_failed_request_completes_with_the_images_made(
