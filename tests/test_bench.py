@@ -19,6 +19,8 @@ async def test_bench_acks_and_delivers_every_command() -> None:
     assert report.delivered_bytes_min >= 190_000  # the fake's PNGs, not placeholders
     assert report.delivery_s is not None and report.peak_rss_mb > 0
     assert report.loop_lag_max_ms is not None
+    assert report.burst_cpu_s is not None and report.burst_cpu_s >= 0  # /proc ticks: 10 ms
+    assert "app CPU" in report.render()
     assert report.exit_code == 0, report.render()
 
 

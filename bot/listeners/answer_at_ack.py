@@ -32,9 +32,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-ACK_TIMEOUT_S = (
-    3.0  # Slack's deadline for an ack (platform.md, "Slack": "Acknowledge within 3 seconds")
-)
+# Slack's deadline for an ack (platform.md, section "Slack": "Acknowledge within 3 seconds").
+ACK_TIMEOUT_S = 3.0
 
 Listener = Callable[..., Awaitable[None]]
 

@@ -36,13 +36,13 @@ async def cancel(
         log.warning("malformed block_actions payload")
         return
     job_id = str(action.get("value") or "")[:64]
-    team_id = payload.team.id if payload.team else ""
+    team_id = payload.team.id if payload.team else str(context.team_id or "")
     job = services.jobs.get(job_id)
     if job is None:  # not running here: perhaps on another instance (bot.cancel_requests)
         text, replace = await _cancel_elsewhere(services, job_id, team_id, payload.user.id)
         await respond(text=text, response_type="ephemeral", replace_original=replace)
         return
-    if (team_id or job.destination.team_id, payload.user.id) != job.owner:
+    if (team_id, payload.user.id) != job.owner:
         text = messages.cancel_not_yours(job.destination.user_id)
         await respond(text=text, response_type="ephemeral", replace_original=False)
         return
