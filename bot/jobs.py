@@ -12,7 +12,6 @@ within 3 s (platform.md), so listeners ack first and the generation runs here.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -368,7 +367,6 @@ class JobQueue:
             for task in pending:
                 unfinished.append(self._tasks[task])
                 task.cancel()
-            for task in pending:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            if pending:  # a cancellation of this shutdown itself still propagates
+                await asyncio.wait(pending)
         return unfinished

@@ -4,8 +4,9 @@ shows here; ``/healthz`` reports it and the benchmark reads it."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
+
+from bot.tasks import cancel_and_wait
 
 
 class LoopLagMonitor:
@@ -23,10 +24,7 @@ class LoopLagMonitor:
 
     async def stop(self) -> None:
         """Stop measuring."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         while True:

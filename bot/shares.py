@@ -29,6 +29,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.tasks import cancel_and_wait
+
 log = logging.getLogger(__name__)
 
 FIRST_DELAY_S = 0.25
@@ -191,15 +193,13 @@ class ShareTracker:
         if pending is None:
             return None
         with contextlib.suppress(TimeoutError):
-            return await asyncio.wait_for(asyncio.shield(pending.found), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                return await asyncio.shield(pending.found)
         return None
 
     async def aclose(self) -> None:
         """Stop looking (at shutdown); waiters get ``None``."""
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
+        await cancel_and_wait(self._worker)
         for task in list(self._calls):
             task.cancel()
         for pending in self._pending.values():
@@ -218,7 +218,8 @@ class ShareTracker:
                 self._wake.clear()
                 wait = max(min(upcoming) - now, 0.0) if upcoming else None
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
+                    async with asyncio.timeout(wait):
+                        await self._wake.wait()
                 continue
             for pending in due:
                 await self._pace()

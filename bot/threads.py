@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -148,8 +147,7 @@ class Threads:
         finally:
             for lookup in lookups:
                 lookup.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(*lookups, return_exceptions=True)
+            await asyncio.wait(lookups)  # a cancellation of the caller still propagates
         return None
 
     async def root_of(

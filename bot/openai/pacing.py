@@ -228,7 +228,8 @@ class Pacer:
                 budget = math.inf
             nap = min(delay if ahead == 0 else RECHECK_S, RECHECK_S, budget)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), max(nap, 0.01))
+                async with asyncio.timeout(max(nap, 0.01)):
+                    await changed.wait()
 
     async def _maybe_tell(self, ticket: Ticket, delay: float, waited: float) -> None:
         if ticket.told or ticket.notify is None or math.isinf(delay):

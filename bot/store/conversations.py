@@ -14,7 +14,6 @@ periodically.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.request import ImageRequest
 from bot.store.conversation_rows import TurnRow
 from bot.store.quota import as_utc, utc_now
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -194,11 +194,8 @@ class ConversationStore:
 
     async def close(self) -> None:
         """Stop the clean-up task (the engine belongs to the store)."""
-        if self._cleanup is not None:
-            self._cleanup.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._cleanup
-            self._cleanup = None
+        await cancel_and_wait(self._cleanup)
+        self._cleanup = None
 
     async def _clean_periodically(self, interval_s: float) -> None:
         while True:

@@ -10,7 +10,6 @@ and its pid is gone or is ours (a restart).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store.models import InstanceRow
 from bot.store.quota import utc_now
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +51,8 @@ class Instances:
 
     async def unregister(self) -> None:
         """Stop beating and remove this process's row; a failure is logged, not raised."""
-        if self._beating is not None:
-            self._beating.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._beating
-            self._beating = None
+        await cancel_and_wait(self._beating)
+        self._beating = None
         try:
             async with self._engine.begin() as conn:
                 await conn.execute(delete(I).where(I.c.id == self.id))

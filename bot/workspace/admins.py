@@ -102,7 +102,8 @@ class AdminCheck:
     @staticmethod
     async def _ask(client: AsyncWebClient, user_id: str, organisation: bool) -> bool | None:
         try:
-            response = await asyncio.wait_for(client.users_info(user=user_id), USERS_INFO_TIMEOUT_S)
+            async with asyncio.timeout(USERS_INFO_TIMEOUT_S):
+                response = await client.users_info(user=user_id)
             user = SlackUser.model_validate(response.get("user"))
         except SlackApiError as exc:
             log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
