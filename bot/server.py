@@ -28,12 +28,14 @@ from slack_sdk.errors import SlackApiError
 from bot.app import create_app
 from bot.cancel_requests import watch_cancel_requests
 from bot.errors import ConfigError
+from bot.listeners import answer_at_ack
 from bot.monitor import LoopLagMonitor
 from bot.openai.model_check import check_models
 from bot.recovery import tell_interrupted_at_start
 from bot.resume import hand_over, resume_loop, resume_orphans
 from bot.services import Services, open_services
 from bot.settings import Settings
+from bot.tasks import cancel_and_wait
 from bot.workflow.recovery import fail_interrupted_steps
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 LISTEN_BACKLOG = 2048
 STEP_REPORT_S = 5.0
+# How long listeners still at work after their ack may go on once requests stop coming in.
+LISTENER_DRAIN_S = 5.0
 SERVICES_APP_KEY: web.AppKey[Services] = web.AppKey("services", Services)
 MONITOR_APP_KEY: web.AppKey[LoopLagMonitor] = web.AppKey("loop_lag", LoopLagMonitor)
 BOLT_APP_KEY: web.AppKey[AsyncApp] = web.AppKey("bolt", AsyncApp)
@@ -219,14 +223,15 @@ async def serve(settings: Settings) -> None:
     await stop.wait()
 
     log.info("shutting down: %d running, %d waiting", services.jobs.running, services.jobs.waiting)
-    resuming.cancel()
-    cancelling.cancel()
+    await cancel_and_wait(resuming)
+    await cancel_and_wait(cancelling)
     unfinished = await services.jobs.shutdown(settings.shutdown_grace_s)
     await hand_over(services, unfinished)
     await services.steps.drain(STEP_REPORT_S)  # workflow steps report their end to Slack
     if socket_handler is not None:
         await socket_handler.close_async()
     await runner.cleanup()
+    await answer_at_ack.drain(LISTENER_DRAIN_S)
     await monitor.stop()
     await services.aclose()
     log.info("stopped (%d jobs could not finish)", len(unfinished))

@@ -166,3 +166,28 @@ async def test_every_listener_but_the_slash_command_answers_at_its_ack(start_ima
         }
     assert wrapped.pop("imagine_command") is False
     assert wrapped and all(wrapped.values()), wrapped
+
+
+async def test_drain_lets_listeners_finish_then_cancels_the_rest(caplog) -> None:
+    """At shutdown, listeners still at work after their ack get a grace period; the ones
+    that outlive it are cancelled and waited for, so none outlives the services."""
+    ended: list[str] = []
+
+    async def quick() -> None:
+        await asyncio.sleep(0.01)
+        ended.append("quick")
+
+    async def stuck() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            ended.append("stuck stopped")
+
+    after_ack(quick(), "quick")
+    after_ack(stuck(), "stuck")
+    with caplog.at_level(logging.WARNING, logger="bot.listeners.answer_at_ack"):
+        cancelled = await module.drain(grace_s=0.2)
+    assert cancelled == 1
+    assert ended == ["quick", "stuck stopped"] and not module._running
+    assert any("1 listeners were still at work" in r.getMessage() for r in caplog.records)
+    assert await module.drain(grace_s=0.2) == 0

@@ -105,6 +105,23 @@ def after_ack(work: Coroutine[Any, Any, None], name: str) -> None:
     _keep(asyncio.get_running_loop().create_task(work, name=f"imagine-{name}"))
 
 
+async def drain(grace_s: float) -> int:
+    """At shutdown, once no request comes in: wait up to ``grace_s`` seconds for this event
+    loop's listeners still at work after their ack, then cancel the rest and wait until they
+    have ended, so that none outlives the services it uses. Returns how many were cancelled."""
+    loop = asyncio.get_running_loop()
+    tasks = [task for task in _running if task.get_loop() is loop and not task.done()]
+    if not tasks:
+        return 0
+    _, pending = await asyncio.wait(tasks, timeout=grace_s)
+    for task in pending:
+        task.cancel()
+    if pending:
+        log.warning("%d listeners were still at work at shutdown and were cancelled", len(pending))
+        await asyncio.wait(pending)
+    return len(pending)
+
+
 def _finished(task: asyncio.Task[None]) -> None:
     _running.discard(task)
     if task.cancelled():
