@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import io
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -20,6 +22,32 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     for name in Settings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+# How long tasks a test left running may take to end once cancelled.
+STUCK_TASK_S = 15.0
+
+
+@pytest.fixture(autouse=True)
+async def _no_task_outlives_its_test() -> AsyncIterator[None]:
+    """After each test (its other fixtures torn down): cancel the tasks it left running and
+    wait for them. A task that does not end within ``STUCK_TASK_S`` seconds fails the test
+    with its stack; left alone it would hang the event loop's close, and with it the run."""
+    yield
+    current = asyncio.current_task()
+    left = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    for task in left:
+        task.cancel()
+    if not left:
+        return
+    _, stuck = await asyncio.wait(left, timeout=STUCK_TASK_S)
+    if stuck:
+        stacks = []
+        for task in stuck:
+            frames = io.StringIO()
+            task.print_stack(file=frames)
+            stacks.append(frames.getvalue())
+        pytest.fail(f"{len(stuck)} tasks did not end when cancelled:\n" + "\n".join(stacks))
 
 
 @pytest.fixture
@@ -45,7 +73,6 @@ def make_settings() -> Callable[..., Settings]:
 import base64  # noqa: E402
 import contextlib  # noqa: E402
 import json  # noqa: E402
-from collections.abc import AsyncIterator  # noqa: E402
 
 import httpx  # noqa: E402
 import respx  # noqa: E402
@@ -110,6 +137,7 @@ def start_imagine(make_settings, openai_mock) -> Callable[..., Any]:
     from aiohttp.test_utils import TestClient, TestServer
 
     from bot.app import create_app
+    from bot.listeners import answer_at_ack
     from bot.server import create_web_app
     from bot.services import open_services
     from tests.fakes import FakeSlack
@@ -128,6 +156,7 @@ def start_imagine(make_settings, openai_mock) -> Callable[..., Any]:
             async with TestClient(TestServer(app)) as http:
                 yield Imagine(http=http, slack=slack, services=services)
             await services.jobs.shutdown(grace_s=10)  # let jobs finish, as on SIGTERM
+            await answer_at_ack.drain(grace_s=5)  # and the listeners still at work, as on SIGTERM
             await services.aclose()
 
     return start
