@@ -192,7 +192,10 @@ def regenerate_blocks(
                 value=key,
             )
         )
-    return [SectionBlock(text=text), ActionsBlock(elements=[*buttons, *extra])]
+    elements = [*buttons, *extra]
+    if not elements:  # an actions block needs an element (Block Kit reference, "Actions")
+        return [SectionBlock(text=text)]
+    return [SectionBlock(text=text), ActionsBlock(elements=elements)]
 
 
 async def post_regenerate_button(

@@ -12,9 +12,10 @@ thread; without it, image 1 (the default, stated in the help text and in the cap
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -28,6 +29,9 @@ from bot.request import ImageRequest, build_request
 from bot.settings import Settings
 from bot.slack_text import drop_mentions
 from bot.store.conversations import Turn
+
+if TYPE_CHECKING:
+    from bot.threads import Threads
 
 DEFAULT_IMAGE = 1
 VARIATIONS = 3
@@ -158,6 +162,55 @@ def attached(client: AsyncWebClient, files: list[dict[str, Any]], settings: Sett
     return EditInputs(images=images)
 
 
+def inputs_again(
+    client: AsyncWebClient,
+    settings: Settings,
+    *,
+    parent: Turn | None,
+    parent_image: int | None,
+    files: tuple[str, ...],
+) -> EditInputs:
+    """The inputs of a job that started from images, made again from what is kept of it (for a
+    Regenerate, or to resume it after a restart): image ``parent_image`` (default 1) of
+    ``parent`` continued as :func:`continue_from` does, and people's images by Slack file id
+    (``files``), fetched again inside the job. Pass ``parent=None`` for a job with files only.
+    Raises :class:`UserInputError` when ``parent`` no longer has that image."""
+    if parent is None:
+        return attached(client, [{"id": file_id} for file_id in files], settings)
+    number = parent_image or DEFAULT_IMAGE
+    if not files:
+        return continue_from(client, parent, number, settings)
+    image = parent.image(number)
+    if image is None:
+        raise UserInputError(messages.no_such_image(number, len(parent.images)), field="image")
+    chosen = [{"id": image.file_id}, *({"id": file_id} for file_id in files)]
+
+    async def images() -> list[InputImage]:
+        return await download_input_images(
+            client, chosen, max_bytes=settings.max_input_image_bytes, max_images=len(chosen)
+        )
+
+    return EditInputs(images=images, action="edit")
+
+
+async def with_inputs_again(
+    job: Job, *, client: AsyncWebClient, settings: Settings, threads: Threads
+) -> Job:
+    """``job`` (rebuilt from a Regenerate entry or the journal, without inputs) with its inputs
+    made again by :func:`inputs_again`, its parent turn read from ``threads``. Raises
+    :class:`UserInputError` (:func:`bot.messages.edit_expired`) when that turn is no longer
+    kept, or when it no longer has the image."""
+    parent = None
+    if job.parent_id is not None:
+        parent = await threads.get(job.parent_id)
+        if parent is None:
+            raise UserInputError(messages.edit_expired(settings.conversation_retention_days))
+    inputs = inputs_again(
+        client, settings, parent=parent, parent_image=job.parent_image, files=job.input_files
+    )
+    return dataclasses.replace(job, inputs=inputs)
+
+
 def edit_job(
     client: AsyncWebClient,
     parent: Turn,
@@ -216,6 +269,7 @@ def attached_edit_job(
         parent_id=parent.job_id,
         parent_image=instruction.number,
         image_named=instruction.named,
+        input_files=file_ids(files),
     )
 
 
@@ -254,4 +308,15 @@ def new_job(
             files, max_bytes=settings.max_input_image_bytes, max_images=settings.max_input_images
         )
     inputs = attached(client, files, settings) if files else None
-    return Job(request=request, destination=destination, source=source, inputs=inputs)
+    return Job(
+        request=request,
+        destination=destination,
+        source=source,
+        inputs=inputs,
+        input_files=file_ids(files or []),
+    )
+
+
+def file_ids(files: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The Slack file ids of ``files`` (file objects of a message or ``{"id": ...}``)."""
+    return tuple(str(file["id"]) for file in files if file.get("id"))

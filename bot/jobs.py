@@ -134,7 +134,8 @@ class Job:
     response to continue and/or the images to send (:class:`bot.openai.backends.EditInputs`);
     ``parent_id`` the job whose image an edit or variation started from, ``parent_image`` that
     image's number (1-based) and ``image_named`` whether the person chose it (else it is the
-    default, image 1 of the latest result); the caption says which.
+    default, image 1 of the latest result); the caption says which. ``input_files`` are the Slack
+    file ids of people's own images it sends (so a Regenerate can fetch them again).
     ``watch``, when set, learns the job's outcome (the workflow step, issue #9).
     """
 
@@ -147,6 +148,7 @@ class Job:
     parent_id: str | None = None
     parent_image: int | None = None
     image_named: bool = False
+    input_files: tuple[str, ...] = ()
     control: JobControl = field(default_factory=JobControl, compare=False, repr=False)
     watch: JobWatch | None = field(default=None, compare=False, repr=False)
 

@@ -18,7 +18,7 @@ from bot.jobs import Job, JobResult
 from bot.metrics import Metrics
 from bot.openai.backends import Generation, ImageBackend, user_hash
 from bot.openai.pacing import JobClock, Pacer, Ticket, current_ticket
-from bot.regenerate import RegenerateEntry, RegenerateStore
+from bot.regenerate import RegenerateStore, regenerate_key
 from bot.result_actions import per_image_elements
 from bot.store.pricing import PriceTable, micro_to_usd
 from bot.threads import Threads
@@ -317,9 +317,9 @@ class Pipeline:
         turn = None
         if self._threads is not None:
             turn = await self._threads.delivered(slack, job, generation, file_ids)
-        # Regenerate runs the request again as it was; one that started from images (an edit,
-        # variations, people's files) offers the per-image actions only.
-        key = await self._regenerate.put(RegenerateEntry.of(job)) if job.inputs is None else None
+        # Regenerate runs the request again as it was, from the same images for an edit,
+        # variations or people's files (bot.regenerate.Continuation).
+        key = await regenerate_key(self._regenerate, job)
         extra = per_image_elements(job.id, len(turn.images)) if turn is not None else []
         await post_regenerate_button(slack, destination, key, extra)
         if generation.failures:

@@ -20,7 +20,7 @@ from bot import messages
 from bot.delivery import notify, regenerate_blocks
 from bot.errors import NotInstalledError
 from bot.jobs import Destination, Job, JobResult
-from bot.regenerate import RegenerateEntry
+from bot.regenerate import regenerate_key
 from bot.services import Services
 from bot.store import InterruptedJob
 
@@ -35,7 +35,7 @@ async def tell_unfinished(services: Services, jobs: list[Job]) -> None:
         if job.watch is not None:  # its watcher (a workflow step) tells the requester
             job.watch.settle(JobResult("interrupted", error_text=messages.JOB_INTERRUPTED))
             return
-        key = await services.store.regenerate.put(RegenerateEntry.of(job))
+        key = await regenerate_key(services.store.regenerate, job)
         text = messages.interrupted_notice(job.request.user_prompt)
         destination = job.destination
         client = await _client(services, destination.team_id, destination.enterprise_id)

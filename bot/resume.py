@@ -24,11 +24,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.cancel import cancel_blocks
 from bot.delivery import notify, regenerate_blocks
-from bot.errors import NotInstalledError, QueueFullError, ShuttingDownError
-from bot.job_payload import job_from, payload_of
+from bot.edits import with_inputs_again
+from bot.errors import NotInstalledError, QueueFullError, ShuttingDownError, UserInputError
+from bot.job_payload import job_from, needs_inputs, payload_of
 from bot.jobs import Job
 from bot.recovery import tell_interrupted_at_start, tell_unfinished
-from bot.regenerate import RegenerateEntry
+from bot.regenerate import regenerate_key
 from bot.services import Services
 from bot.store.journal import ClaimedJob
 
@@ -74,6 +75,8 @@ async def resume_orphans(services: Services) -> int:
     lost = list(claim.lost)
     for claimed in claim.resume:
         job = job_from(claimed.payload)
+        if job is not None and needs_inputs(job):
+            job = await _with_inputs(services, job)
         if job is None:
             lost.append(claimed)
             continue
@@ -106,11 +109,29 @@ async def _tell_lost(services: Services, claimed: ClaimedJob) -> None:
         log.warning("job %s cannot be read back; its owner is not told", claimed.job_id)
         return
     await services.store.history.finished(job, outcome="interrupted", error=None)
-    key = await services.store.regenerate.put(RegenerateEntry.of(job))
+    key = await regenerate_key(services.store.regenerate, job)
     text = messages.interrupted_notice(job.request.user_prompt)
     client = await _client_for(services, job)
     if client is not None:
         await notify(client, job.destination, text, regenerate_blocks(text, key))
+
+
+async def _with_inputs(services: Services, job: Job) -> Job | None:
+    """``job`` with the inputs of an edit, variations or people's images made again
+    (:func:`bot.edits.with_inputs_again`); ``None`` when they cannot be (the image it started
+    from is no longer kept, or the workspace is gone)."""
+    client = await _client_for(services, job)
+    if client is None:
+        return None
+    destination = job.destination
+    settings = await services.settings_for(destination.team_id, destination.enterprise_id)
+    try:
+        return await with_inputs_again(
+            job, client=client, settings=settings, threads=services.threads
+        )
+    except UserInputError as exc:
+        log.info("job %s cannot resume: %s", job.id, exc)
+        return None
 
 
 async def _client_for(services: Services, job: Job) -> AsyncWebClient | None:

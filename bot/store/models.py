@@ -119,7 +119,9 @@ class UsageCounterRow(Base):
 
 class RegenerateKeyRow(Base):
     """A Regenerate button's key and the request it runs again (``request`` is
-    :meth:`bot.request.ImageRequest.to_dict`)."""
+    :meth:`bot.request.ImageRequest.to_dict`; ``continues``, for an edit, variations or a
+    request with people's images, what it starts from:
+    :meth:`bot.regenerate.Continuation.to_dict`)."""
 
     __tablename__ = "regenerate_keys"
 
@@ -129,6 +131,7 @@ class RegenerateKeyRow(Base):
     thread_ts: Mapped[str | None] = mapped_column(String(SLACK_ID))
     request: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+    continues: Mapped[dict[str, Any] | None]
 
 
 class InstanceRow(Base):

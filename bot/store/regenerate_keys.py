@@ -1,5 +1,6 @@
 """Regenerate keys in the database (:class:`bot.regenerate.RegenerateStore`): a button's short
-key and the request it runs again. Keys survive restarts and are shared by every instance."""
+key, the request it runs again and, for a result that started from images, what it starts
+from. Keys survive restarts and are shared by every instance."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.regenerate import RegenerateEntry
+from bot.regenerate import Continuation, RegenerateEntry
 from bot.request import ImageRequest
 from bot.store.models import RegenerateKeyRow
 from bot.store.quota import utc_now
@@ -44,6 +45,7 @@ class RegenerateKeys:
                 channel_id=entry.channel_id,
                 thread_ts=entry.thread_ts,
                 request=entry.request.to_dict(),
+                continues=entry.continues.to_dict() if entry.continues else None,
                 created_at=now,
             )
         )
@@ -60,9 +62,14 @@ class RegenerateKeys:
             return None
         try:
             request = ImageRequest(**row.request)
-        except TypeError:
+            continues = Continuation.from_dict(row.continues) if row.continues else None
+        except (TypeError, ValueError):
             log.warning("Regenerate key %s holds a request this version cannot read", key)
             return None
         return RegenerateEntry(
-            request=request, team_id=row.team_id, channel_id=row.channel_id, thread_ts=row.thread_ts
+            request=request,
+            team_id=row.team_id,
+            channel_id=row.channel_id,
+            thread_ts=row.thread_ts,
+            continues=continues,
         )

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 from datetime import timedelta
 from typing import cast
 
 from sqlalchemy import Table, update
 
-from bot.job_payload import job_from, payload_of
+from bot.job_payload import job_from, needs_inputs, payload_of
 from bot.store.models import InstanceRow
 from bot.store.quota import utc_now
 from tests.store.support import make_job, open_store, spawn_worker
@@ -150,25 +151,40 @@ async def _claimed(worker: asyncio.subprocess.Process) -> list[str]:
     return ids
 
 
-def test_an_edit_round_trips_unless_its_images_are_only_in_memory() -> None:
+def test_a_job_from_images_round_trips_unless_its_images_are_only_in_memory() -> None:
+    """An edit keeps its parent and image, a request with people's images their file ids: both
+    are rebuilt without inputs, which :func:`bot.edits.inputs_again` makes again; images
+    reachable only in memory cannot be rebuilt."""
     from bot.openai.generation import EditInputs
+
+    async def images() -> list:  # type: ignore[type-arg]
+        return []
 
     base = make_job(prompt="make it blue")
     edit = dataclasses.replace(
         base,
-        inputs=EditInputs(previous_response_id="resp_1", action="edit"),
+        source="edit",
+        inputs=EditInputs(previous_response_id="resp_1", images=images, action="edit"),
         parent_id="abc123",
         parent_image=2,
         image_named=True,
     )
     payload, resumable = payload_of(edit)
-    rebuilt = job_from(payload)
-    assert resumable and rebuilt is not None
-    assert rebuilt.inputs == edit.inputs
+    rebuilt = job_from(json.loads(json.dumps(payload)))
+    assert resumable and rebuilt is not None and needs_inputs(rebuilt)
     assert (rebuilt.parent_id, rebuilt.parent_image, rebuilt.image_named) == ("abc123", 2, True)
+    assert rebuilt.source == "edit" and rebuilt.inputs is None
 
-    async def images() -> list:  # type: ignore[type-arg]
-        return []
+    with_files = dataclasses.replace(
+        base, inputs=EditInputs(images=images), input_files=("F1", "F2")
+    )
+    payload, resumable = payload_of(with_files)
+    rebuilt = job_from(json.loads(json.dumps(payload)))
+    assert resumable and rebuilt is not None and needs_inputs(rebuilt)
+    assert rebuilt.input_files == ("F1", "F2") and rebuilt.parent_id is None
+
+    plain = job_from(payload_of(base)[0])
+    assert plain is not None and not needs_inputs(plain)
 
     in_memory = dataclasses.replace(base, inputs=EditInputs(images=images))
     assert payload_of(in_memory)[1] is False

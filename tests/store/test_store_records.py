@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.errors import DeliveryError, ModerationBlockedError
-from bot.regenerate import RegenerateEntry
+from bot.regenerate import Continuation, RegenerateEntry
 from bot.store import Store
 from tests.store.support import make_generation, make_job, open_store, reserve
 
@@ -136,12 +136,23 @@ async def test_regenerate_keys_survive_a_restart(db_url: str) -> None:
     job = make_job(n=2, thread_ts="1.5")
     entry = RegenerateEntry(request=job.request, team_id="T1", channel_id="C1", thread_ts="1.5")
     key = await first.regenerate.put(entry)
+    edit = RegenerateEntry(
+        request=job.request,
+        team_id="T1",
+        channel_id="C1",
+        thread_ts="1.5",
+        continues=Continuation(
+            source="edit", parent_id="job1", parent_image=2, image_named=True, files=("F1",)
+        ),
+    )
+    edit_key = await first.regenerate.put(edit)
     await first.close()
 
     second = await open_store(db_url)
     try:
         assert len(key) <= 22
         assert await second.regenerate.get(key) == entry
+        assert await second.regenerate.get(edit_key) == edit
         assert await second.regenerate.get("nope") is None
         assert await second.regenerate.get("") is None
     finally:

@@ -1,4 +1,5 @@
-"""The Regenerate button: run the same request again, in the same place, for whoever clicked."""
+"""The Regenerate button: run the same request again, in the same place, for whoever clicked;
+for an edit, variations or a request with people's images, from the same images."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.delivery import notify
+from bot.edits import with_inputs_again
+from bot.errors import UserInputError
 from bot.jobs import Destination, Job
 from bot.listeners.common import ack_blocks, enqueue, services_of
 from bot.payloads import BlockAction
@@ -47,8 +50,25 @@ async def regenerate(
     if entry is None:
         await notify(client, destination, messages.REGENERATE_EXPIRED)
         return
-    job = Job(request=entry.request, destination=destination, source="regenerate")
     settings = await services.settings_for(destination.team_id, context.enterprise_id)
+    job = Job(request=entry.request, destination=destination, source="regenerate")
+    if (continues := entry.continues) is not None:  # from the same images (issue #8)
+        job = Job(
+            request=entry.request,
+            destination=destination,
+            source=continues.source,  # type: ignore[arg-type]
+            parent_id=continues.parent_id,
+            parent_image=continues.parent_image,
+            image_named=continues.image_named,
+            input_files=continues.files,
+        )
+        try:
+            job = await with_inputs_again(
+                job, client=client, settings=settings, threads=services.threads
+            )
+        except UserInputError as exc:
+            await notify(client, destination, exc.text)
+            return
     position, text = await enqueue(services, job, settings)
     if position != 0:  # it started: the images will say so
         await notify(client, destination, text, ack_blocks(job, position, text))

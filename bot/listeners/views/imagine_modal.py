@@ -39,9 +39,10 @@ async def submit_imagine_modal(
     except UserInputError as exc:
         await ack(response_action="errors", errors=field_errors(exc))
         return
-    inputs = None
+    inputs, files = None, ()
     if modal.files and not leaves_images_out(values):
-        inputs = attached(client, [{"id": file_id} for file_id in modal.files], settings)
+        files = tuple(modal.files)
+        inputs = attached(client, [{"id": file_id} for file_id in files], settings)
     job = Job(
         request=request,
         destination=Destination(
@@ -55,6 +56,7 @@ async def submit_imagine_modal(
         ),
         source=SOURCES.get(modal.preset, "modal"),
         inputs=inputs,
+        input_files=files,
     )
     position, text = await enqueue(services, job, settings)
     if position is None:
