@@ -293,8 +293,9 @@ class JobQueue:
             job = self._tasks[task]
             if job.control.delivering:
                 return "delivering"
-            job.control.cancelled = True
-            task.cancel()
+            if not job.control.cancelled:  # a second click must not cancel its clean-up
+                job.control.cancelled = True
+                task.cancel()
             return "running"
         for owner, line in self._lines.items():
             for job in line:

@@ -169,10 +169,10 @@ class Pipeline:
         outcome, delivered = "failed", 0
         error: BaseException | None = None
         result = JobResult("failed", error_text=messages.UNEXPECTED)
-        if self._recorder:
-            await self._recorder.started(job)
-        await progress.start()
-        try:
+        try:  # a Cancel may come at any await from here on
+            if self._recorder:
+                await self._recorder.started(job)
+            await progress.start()
             generation, file_ids = await self._generate_and_upload(job, slack)
             delivered = len(generation.images)
             outcome = "partial" if generation.failures else "ok"

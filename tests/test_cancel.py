@@ -73,6 +73,34 @@ async def test_owner_cancels_waiting_and_running_requests(start_imagine, openai_
         assert "already finished" in imagine.slack.responses[-1]["text"]
 
 
+async def test_a_second_click_on_cancel_changes_nothing(start_imagine, openai_mock) -> None:
+    """Two clicks on a running request's Cancel (an impatient owner): the second must not cut
+    short the first one's clean-up, so the history still says cancelled and the reservation
+    is given back."""
+    gate = asyncio.Event()
+    calls: list[str] = []
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        calls.append("call")
+        await gate.wait()
+        return responses_answer(request)
+
+    openai_mock["responses"].mock(side_effect=slow)
+    async with start_imagine(user_daily_image_limit=10) as imagine:
+        running = await imagine.command("a running fox", user="U1")
+        job_id = cancel_value(running)
+        await imagine.slack.wait_for(lambda: calls)
+        first = imagine.click(CANCEL_ACTION_ID, job_id, user="U1")
+        second = imagine.click(CANCEL_ACTION_ID, job_id, user="U1")
+        await asyncio.gather(first, second)
+        await imagine.slack.wait_for(lambda: imagine.services.jobs.running == 0)
+        gate.set()
+        store = imagine.services.store
+        record = await store.history.record(job_id)
+        assert record is not None and record.status == "cancelled", record
+        assert (await store.reports.usage("T1", "U1")).today.images == 0
+
+
 def test_cancel_blocks_are_what_slack_sdk_models_make() -> None:
     """The blocks filled in from the validated template equal slack_sdk's own, each call's are
     its own (filling one leaves the next alone), and a text over Block Kit's limit is refused
