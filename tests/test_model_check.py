@@ -316,3 +316,49 @@ async def test_python_m_bot_warns_about_a_near_shutdown_and_serves() -> None:
     assert code == 0
     [line] = [line for line in bot.lines if "model notice" in line]
     assert "WARNING" in line and f"IMAGE_MODEL=gpt-image-2 shuts down on {soon}" in line
+
+
+@pytest.mark.parametrize(
+    "answered",
+    ["2026-12-20", "2026-12-20T00:00:00Z", "2026-12-20T23:30:00-01:00", 1797724800, 1797724800.0],
+)
+async def test_a_shutdown_date_is_read_in_any_form_openai_gives_dates(
+    make_settings: Any, answered: Any
+) -> None:
+    """The spec says ``YYYY-MM-DD``; a date-time, or Unix seconds as ``created`` is given, is
+    read too (UTC), rather than dropped as an unreadable answer."""
+    model = {"id": "gpt-image-2", "object": "model", "created": 1, "owned_by": "openai"}
+    with respx.mock(base_url="https://api.openai.com/v1") as router:
+        router.get("/models/gpt-image-2").respond(json={**model, "shutdown_date": answered})
+        [notice] = await check_models(make_settings(openai_base_url="https://api.openai.com/v1",
+                                                    image_api="images"), today=TODAY)  # fmt: skip
+    expected = date(2026, 12, 21) if answered == "2026-12-20T23:30:00-01:00" else date(2026, 12, 20)
+    assert (notice.model, notice.shutdown_date, notice.source) == (
+        "gpt-image-2",
+        expected,
+        "openai",
+    )
+    assert "switch to the image model OpenAI names as its replacement" in notice.text
+
+
+async def test_a_404_for_the_current_image_model_asks_for_access_not_another_model(
+    make_settings: Any,
+) -> None:
+    async with FakeOpenAI(api_key=OPENAI_KEY, retired_models={"gpt-image-2"}) as openai:
+        settings = make_settings(openai_base_url=openai.base_url, image_api="images")
+        with pytest.raises(ConfigError) as info:
+            await check_models(settings, today=TODAY)
+    [problem] = info.value.problems
+    assert problem.startswith("IMAGE_MODEL=gpt-image-2 is not available")
+    assert "has access to it" in problem and "instead" not in problem
+
+
+async def test_a_404_for_an_unknown_image_model_names_the_current_one(make_settings: Any) -> None:
+    async with FakeOpenAI(api_key=OPENAI_KEY) as openai:
+        settings = make_settings(
+            openai_base_url=openai.base_url, image_model="gpt-image-3", image_api="images"
+        )
+        with pytest.raises(ConfigError) as info:
+            await check_models(settings, today=TODAY)
+    [problem] = info.value.problems
+    assert "IMAGE_MODEL=gpt-image-2 instead" in problem

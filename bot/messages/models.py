@@ -17,10 +17,36 @@ OTHER_MAINLINE_MODEL = (
 )
 
 
-def _instead(setting: str, replacement: str | None) -> str:
+CURRENT_IMAGE_MODEL = "gpt-image-2"  # OpenAI's one current image model (platform.md)
+
+
+def _instead(setting: str, replacement: str | None, model: str = "") -> str:
     if replacement is None:
-        return OTHER_MAINLINE_MODEL if setting == "RESPONSES_MODEL" else "another image model"
+        if setting == "RESPONSES_MODEL":
+            return OTHER_MAINLINE_MODEL
+        if model == CURRENT_IMAGE_MODEL:
+            return (
+                "the image model OpenAI names as its replacement "
+                "(platform.openai.com/docs/deprecations)"
+            )
+        return f"IMAGE_MODEL={CURRENT_IMAGE_MODEL}"
     return f"{setting}={replacement}"
+
+
+def model_not_found(setting: str, model: str, base_url: str, replacement: str | None) -> str:
+    """Start refused: ``GET /models/{model}`` answered 404. For the current image model itself
+    the fix is access, not another model."""
+    cause = "the model is retired, misspelt, or this API key may not use it"
+    if setting == "IMAGE_MODEL" and model == CURRENT_IMAGE_MODEL:
+        return (
+            f"{setting}={model} is not available at {base_url} (404 model_not_found: {cause}); "
+            "it is OpenAI's current image model, so check that the project of this API key "
+            "has access to it."
+        )
+    return (
+        f"{setting}={model} is not available at {base_url} (404 model_not_found: {cause}); use "
+        f"{_instead(setting, replacement)} instead."
+    )
 
 
 def model_shut_down(setting: str, model: str, shutdown_date: date, replacement: str | None) -> str:
@@ -30,15 +56,6 @@ def model_shut_down(setting: str, model: str, shutdown_date: date, replacement: 
         f"{setting}={model} was shut down by OpenAI on {shutdown_date:%Y-%m-%d}; use "
         f"{_instead(setting, replacement)} instead (older models work only on an "
         "OpenAI-compatible server set in OPENAI_BASE_URL)."
-    )
-
-
-def model_not_found(setting: str, model: str, base_url: str, replacement: str | None) -> str:
-    """Start refused: ``GET /models/{model}`` answered 404."""
-    return (
-        f"{setting}={model} is not available at {base_url} (404 model_not_found: the model is "
-        f"retired, misspelt, or this API key may not use it); use "
-        f"{_instead(setting, replacement)} instead."
     )
 
 
@@ -68,7 +85,7 @@ def model_shutdown_notice(
         when = f"shuts down today, {shutdown_date:%Y-%m-%d}"
     else:
         when = f"was shut down by OpenAI on {shutdown_date:%Y-%m-%d}"
-    text = f"{setting}={model} {when}; switch to {_instead(setting, replacement)}"
+    text = f"{setting}={model} {when}; switch to {_instead(setting, replacement, model)}"
     text += " before then." if days > 0 else "."
     if advisory:
         text += " (OpenAI's date; your OPENAI_BASE_URL server may keep serving it.)"

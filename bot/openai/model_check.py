@@ -50,13 +50,23 @@ class ModelObject(BaseModel):
     object: str = "model"
     created: int | None = None
     owned_by: str | None = None
-    shutdown_date: str | None = None
+    shutdown_date: str | int | float | None = None
 
     def shutdown(self) -> date | None:
-        """``shutdown_date`` as a date, or ``None`` when absent or not ``YYYY-MM-DD``."""
+        """``shutdown_date`` as a date (UTC): ``YYYY-MM-DD`` as the spec has it, and also an
+        ISO 8601 date-time or Unix seconds, as ``created`` is given; ``None`` when absent or
+        unreadable."""
+        value = self.shutdown_date
         try:
-            return date.fromisoformat(self.shutdown_date) if self.shutdown_date else None
-        except ValueError:
+            if isinstance(value, bool) or value is None or value == "":
+                return None
+            if isinstance(value, int | float):
+                return datetime.fromtimestamp(value, UTC).date()
+            if len(value) == 10:
+                return date.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
+            return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+        except (ValueError, OverflowError, OSError):
             return None
 
 
