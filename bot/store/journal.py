@@ -35,6 +35,7 @@ from bot.store.instances import Instances
 from bot.store.journal_models import AcceptedJobRow
 from bot.store.models import GenerationRow
 from bot.store.quota import as_utc, utc_now
+from bot.store.rows import Charge, settle
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +246,14 @@ class Journal:
             rows = [row for row in rows if not row.cancel_requested]
             if cancelled:  # their owners pressed Cancel: they end here, without a word
                 await conn.execute(delete(A).where(A.c.id.in_(cancelled)))
+                charged = (
+                    await conn.execute(
+                        select(G)
+                        .where(G.c.id.in_(cancelled), G.c.status.in_(ACTIVE))
+                        .with_for_update()
+                    )
+                ).all()  # what they reserved goes back, as for any cancelled request
+                await settle(conn, [(Charge.of(r), 0, 0) for r in charged if r.generated is None])
                 await conn.execute(
                     update(G)
                     .where(G.c.id.in_(cancelled), G.c.status.in_(ACTIVE))

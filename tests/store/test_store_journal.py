@@ -272,3 +272,45 @@ async def test_a_reservation_writes_its_journal_entry_in_its_own_transaction(db_
         assert record is not None and record.status == "queued"
     finally:
         await store.close()
+
+
+async def test_a_request_cancelled_while_its_process_was_gone_gives_back_its_reservation(
+    db_url: str,
+) -> None:
+    """Its owner pressed Cancel after its process died: the claim that drops it also gives
+    back the images it reserved, so the owner's next request fits the daily limit again."""
+    from bot.store.quota import QuotaExceededError
+
+    async def reserve(store, job):  # type: ignore[no-untyped-def]
+        payload, resumable = payload_of(job)
+        entry = store.journal.entry(
+            job.id, team_id="T1", user_id="U1", payload=payload, resumable=resumable
+        )
+        await store.reservations.check_and_reserve(
+            job,
+            user_daily_image_limit=1,
+            monthly_budget_usd=None,
+            admin_user_ids=frozenset(),
+            journal_entry=entry,
+        )
+
+    gone = await open_store(db_url)
+    cancelled = make_job(user="U1", prompt="cancel me")
+    await reserve(gone, cancelled)
+    await gone.close()
+
+    live = await open_store(db_url)
+    try:
+        try:
+            await reserve(live, make_job(user="U1", prompt="too many"))
+            raise AssertionError("the daily limit of 1 should be used up")
+        except QuotaExceededError:
+            pass
+        asked = await live.journal.request_cancel(cancelled.id, team_id="T1", user_id="U1")
+        assert asked.outcome == "requested"
+        await live.journal.claim(max_age_s=1800)
+        record = await live.history.record(cancelled.id)
+        assert record is not None and (record.status, record.images) == ("cancelled", 0)
+        await reserve(live, make_job(user="U1", prompt="next"))  # fits again
+    finally:
+        await live.close()
