@@ -126,18 +126,58 @@ def test_lower_remaining_from_another_instance_is_adopted() -> None:
 
 
 def test_a_429_blocks_until_its_hint_and_counts() -> None:
-    model = PaceModel(now=0)
+    model = PaceModel(now=0, images_per_minute=600)  # a ceiling far above these calls
     call = model.admit(0, 1)
-    model.observe(0.1, call, {})  # a server without rate-limit headers: not paced
+    model.observe(0.1, call, {})  # a server without rate-limit headers
     assert model.delay(0.1, 1) == 0
     model.rate_limit(0.2, 0.75, "Please try again in 750ms.")  # retry-after-ms: 750
-    assert model.delay(0.2, 1) == pytest.approx(0.75)
-    assert model.delay(1.0, 1) == 0
-    model.rate_limit(1.0, None, "Rate limit reached. Please try again in 12s.")
-    assert model.delay(1.0, 1) == pytest.approx(12)
+    assert model.delay(0.2, 1) == pytest.approx(0.75, abs=0.2)
+    assert model.delay(1.2, 1) == 0
+    model.rate_limit(1.2, None, "Rate limit reached. Please try again in 12s.")
+    assert model.delay(1.2, 1) == pytest.approx(12, abs=0.2)
     model.rate_limit(20.0, None, "Rate limit reached.")  # no hint at all: a short backoff
-    assert 0 < model.delay(20.0, 1) <= 2
+    assert 0 < model.delay(20.0, 1) <= 2.2
     assert model.rate_limited == 3
+
+
+def test_without_headers_a_429s_stated_limit_paces_the_calls() -> None:
+    """A server that sends no rate-limit headers: the limit its 429 names paces what follows
+    (a burst sent before anything was known comes back as 429s about one limit, and counts
+    once), so the calls held back do not all go at once when the hint has passed."""
+    model = PaceModel(now=0, rng=random.Random(1))
+    model.observe(0.1, model.admit(0, 1), {})  # answered, no headers
+    burst = [model.admit(0.2, 1) for _ in range(20)]
+    message = (
+        "Rate limit reached for gpt-image-2 in organization org-x on images per minute (IPM): "
+        "Limit 10, Used 10, Requested 1. Please try again in 6s."
+    )
+    for admission in burst[10:]:
+        model.observe(1.0, admission, {"retry-after": "6"})
+        model.rate_limit(1.0, 6.0, message)
+    bucket = model.buckets["images"]
+    assert (bucket.capacity, bucket.factor) == (10, 1.0)  # the stated limit, counted once
+    first = 1.0 + model.delay(1.0, 1)
+    assert first >= 7.0  # not before the hint has passed
+    model.admit(first, 1)
+    assert model.delay(first, 1) == pytest.approx(6, abs=0.2)  # then one image every 6 s
+
+
+def test_a_429_that_names_no_limit_paces_at_the_lowest_tier_and_adapts() -> None:
+    """No headers, and a 429 that names no limit: pace at the lowest tier's 5 images per
+    minute, growing while calls are answered and shrinking at each later refusal."""
+    model = PaceModel(now=0, rng=random.Random(1))
+    model.observe(0.1, model.admit(0, 1), {})
+    model.rate_limit(1.0, 1.0, "Too many requests")
+    guess = model.buckets["images"]
+    assert guess.capacity == 5 and guess.guessed
+    for t in range(3):
+        model.observe(100.0 + t, model.admit(100.0 + t, 1), {})
+    assert guess.capacity == 8
+    model.rate_limit(200.0, 1.0, "Too many requests")
+    assert guess.capacity == pytest.approx(8 * 0.7)
+    model.observe(201.0, model.admit(201.0, 1), {"x-ratelimit-limit-images": "20",
+                  "x-ratelimit-remaining-images": "19", "x-ratelimit-reset-images": "3s"})  # fmt: skip
+    assert model.buckets["images"].capacity == 20 and not model.buckets["images"].guessed
 
 
 def test_tokens_exhausted_blocks_until_their_reset() -> None:
@@ -230,3 +270,22 @@ def test_two_instances_converge_from_the_headers_alone(seed: int) -> None:
     # headers that someone else shares the limit and each counts on less.
     assert refused <= 8, refused
     assert done <= floor * 1.25, (done, floor)
+
+
+def test_a_429_on_requests_counts_on_less_of_requests_only() -> None:
+    """The message names the dimension it hit; "gpt-image-2" in it is the model, not the
+    images-per-minute limit."""
+    model = PaceModel(now=0, rng=random.Random(1))
+    headers = {
+        "x-ratelimit-limit-images": "20", "x-ratelimit-remaining-images": "19",
+        "x-ratelimit-reset-images": "3s", "x-ratelimit-limit-requests": "60",
+        "x-ratelimit-remaining-requests": "59", "x-ratelimit-reset-requests": "1s",
+    }  # fmt: skip
+    model.observe(0.5, model.admit(0, 1), headers)
+    message = (
+        "Rate limit reached for gpt-image-2 in organization org-x on requests per min (RPM): "
+        "Limit 60, Used 60, Requested 1. Please try again in 1s."
+    )
+    model.rate_limit(1.0, 1.0, message)
+    assert model.buckets["requests"].factor < 1.0
+    assert model.buckets["images"].factor == 1.0

@@ -74,8 +74,8 @@ async def test_waiting_does_not_consume_the_deadline_and_is_told_once() -> None:
 
     async with FakeOpenAI(api_key=OPENAI_KEY) as oai:
         oai.fail_next(
-            "/responses", status=429, code="rate_limit_exceeded",
-            headers={"retry-after-ms": "800"}, times=2,
+            "/responses", status=429, code="rate_limit_exceeded", headers={"retry-after-ms": "800"},
+            message="Rate limit reached. Please try again in 800ms.", times=2,
         )  # fmt: skip
         pacer = Pacer(notice_after_s=0.3)
         backend = backend_for(oai, pacer)

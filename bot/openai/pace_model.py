@@ -21,10 +21,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.openai.ratelimit_headers import (
+    StatedLimit,
     Window,
     is_images_dimension,
     is_rate_limit_answer,
     read_windows,
+    stated_limit,
     try_again_in,
 )
 
@@ -39,6 +41,7 @@ SURPRISE_TOKENS = 0.5  # fewer tokens than expected by this many means others us
 NO_HINT_BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)  # a 429 without any retry hint
 MAX_BLOCK_S = 600.0  # a retry hint beyond this is read as this
 PROBE_IMAGES = 5  # images in flight before anything is known: the lowest tier's IPM (platform.md)
+GUESS_GROW = 1.0  # a guessed images-per-minute limit grows by this per answered call
 MARGIN_S = 0.1  # a call goes when its tokens are there with this much refill to spare
 REORDER_S = 0.5  # calls admitted this close together may reach OpenAI in any order
 HISTORY_S = 300.0  # how long admissions are remembered (to carry headers forward)
@@ -57,6 +60,15 @@ class Bucket:
     updated: float
     factor: float = 1.0
     synced: float | None = None
+    synthetic: bool = False  # made from a 429 alone (no headers): headers replace it
+    guessed: bool = False  # not even the 429 named a limit: grown and shrunk by the answers
+    settled_at: float = 0.0  # a bucket made from 429s counts on less at most once until then
+
+    def resize(self, capacity: float, period_s: float) -> None:
+        """A guessed bucket's new size (at least one token), its refill following."""
+        self.capacity = max(capacity, 1.0)
+        self.rate = self.capacity / period_s
+        self.tokens = min(self.tokens, self.capacity)
 
     @property
     def share(self) -> float:
@@ -183,8 +195,17 @@ class PaceModel:
             self.probing = max(self.probing - admission.images, 0)
         self.learned = True
         if not windows:
+            guess = self.buckets.get("images")
+            if guess is not None and guess.guessed and admission is not None and not limited:
+                guess.resize(guess.capacity + GUESS_GROW, self.period_s)  # answered: try more
             return
         self.paced = True
+        for dimension in [d for d, b in self.buckets.items() if b.synthetic]:
+            told = dimension in windows or (
+                is_images_dimension(dimension) and any(map(is_images_dimension, windows))
+            )
+            if told and dimension not in windows:  # headers now tell of the limit itself
+                del self.buckets[dimension]
         for dimension, window in windows.items():
             if dimension in BUCKET_DIMENSIONS or is_images_dimension(dimension):
                 self._observe_bucket(now, admission, dimension, window, limited)
@@ -250,20 +271,58 @@ class PaceModel:
             self._no_hint_streak += 1
         else:
             self._no_hint_streak = 0
-        token_s = max((self.period_s / b.capacity for _, b in self._all_buckets()), default=0.0)
+        stated = stated_limit(message)
+        made = self._learn_from_refusal(now, stated)
+        known = [b for _, b in self._all_buckets() if not b.guessed]
+        token_s = max((self.period_s / b.capacity for b in known), default=0.0)
         hint = min(hint + self._rng.uniform(0, token_s * min(self._streak, 4)), MAX_BLOCK_S)
         self.block(now, hint)
-        text = (message or "").lower()
         for dimension, bucket in self.buckets.items():
-            mentioned = (
-                "image" in text or "ipm" in text
-                if is_images_dimension(dimension)
-                else dimension in text or "rpm" in text
+            mentioned = stated is not None and (
+                is_images_dimension(dimension)
+                if stated.dimension == "images"
+                else dimension == stated.dimension
             )
-            if mentioned:  # one token when the hint has passed, not before; count on less
-                bucket.factor = max(bucket.factor * BACK_OFF, MIN_SHARE)
-                bucket.set(now, min(bucket.level(now), 1.0 - hint * bucket.share))
+            if not (mentioned or (stated is None and bucket.synthetic)):
+                continue
+            # Count on less, but once per hint for a bucket made from 429s: a burst sent
+            # before anything was known comes back as a burst of 429s about one limit.
+            if not bucket.synthetic or now >= bucket.settled_at:
+                if bucket is made:
+                    pass
+                elif bucket.guessed:  # refused: the limit is lower than guessed
+                    bucket.resize(bucket.capacity * BACK_OFF, self.period_s)
+                else:
+                    bucket.factor = max(bucket.factor * BACK_OFF, MIN_SHARE)
+                bucket.settled_at = now + hint
+            # one token when the hint has passed, not before
+            bucket.set(now, min(bucket.level(now), 1.0 - hint * bucket.share))
         return hint
+
+    def _learn_from_refusal(self, now: float, stated: StatedLimit | None) -> Bucket | None:
+        """A 429 from a server whose headers told nothing of a limit: pace by the limit its
+        message names, or else by the lowest tier's images per minute (``PROBE_IMAGES``;
+        OPENAI_IMAGES_PER_MINUTE states the real one), so that the calls held back do not all
+        go at once when the hint has passed."""
+        if stated is not None and stated.dimension in BUCKET_DIMENSIONS and stated.limit > 0:
+            known = self.buckets.get(stated.dimension)
+            if stated.dimension == "images":
+                known = known or next(
+                    (b for d, b in self.buckets.items() if is_images_dimension(d)), None
+                )
+            if known is not None:
+                return None
+            rate = stated.limit / self.period_s
+            made = Bucket(stated.limit, rate, stated.limit - stated.used, now, synthetic=True)
+            self.buckets[stated.dimension] = made
+            return made
+        if self.buckets or self.ceiling is not None:
+            return None
+        rate = PROBE_IMAGES / self.period_s
+        # nothing known of the level: one token when the hint has passed (set by the caller)
+        made = Bucket(PROBE_IMAGES, rate, 1.0, now, synthetic=True, guessed=True)
+        self.buckets["images"] = made
+        return made
 
     def block(self, now: float, seconds: float) -> None:
         """No call goes before ``now + seconds``."""

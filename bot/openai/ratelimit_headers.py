@@ -43,6 +43,34 @@ def try_again_in(message: str | None) -> float | None:
     return parse_duration(found.group(1)) if found else None
 
 
+# "Rate limit reached for images per minute (IPM): Limit 5, Used 5, Requested 1." and "… on
+# requests per min (RPM): Limit 3, Used 3, Requested 1." (OpenAI's 429 messages)
+_STATED = re.compile(
+    r"(images|requests|tokens) per min(?:ute)?\s*(?:\([A-Z]+\))?\s*:\s*"
+    r"Limit\s+(\d+(?:\.\d+)?),\s*Used\s+(\d+(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class StatedLimit:
+    """What a 429 message says of the limit it hit: its ``dimension`` (``images``,
+    ``requests`` or ``tokens``), the ``limit`` per minute and how much was ``used``."""
+
+    dimension: str
+    limit: float
+    used: float
+
+
+def stated_limit(message: str | None) -> StatedLimit | None:
+    """The limit a 429 message names ("… images per minute (IPM): Limit 5, Used 5 …"), or
+    ``None`` when it names none."""
+    found = _STATED.search(message or "")
+    if found is None:
+        return None
+    return StatedLimit(found.group(1).lower(), float(found.group(2)), float(found.group(3)))
+
+
 @dataclass(frozen=True)
 class Window:
     """One dimension of one answer's headers: ``limit``, ``remaining`` and ``reset_s`` (any may
