@@ -252,6 +252,8 @@ class Pipeline:
         lease = PayloadLease(self._payload_slots)
 
         async def tell_wait(estimate_s: float) -> None:
+            if job.watch is not None:  # a workflow step: its watcher tells of the outcome
+                return
             text = messages.waiting_for_capacity(estimate_s)
             await notify(slack, destination, text, cancel_blocks(text, job.id))
 

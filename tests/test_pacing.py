@@ -162,21 +162,26 @@ def test_without_headers_a_429s_stated_limit_paces_the_calls() -> None:
     assert model.delay(first, 1) == pytest.approx(6, abs=0.2)  # then one image every 6 s
 
 
-def test_a_429_that_names_no_limit_paces_at_the_lowest_tier_and_adapts() -> None:
-    """No headers, and a 429 that names no limit: pace at the lowest tier's 5 images per
-    minute, growing while calls are answered and shrinking at each later refusal."""
+def test_a_429_that_names_no_limit_paces_by_its_hint_and_adapts() -> None:
+    """No headers, and a 429 that names no limit: pace at one image per hint (the server asked
+    for that wait), growing while calls are answered and shrinking at each later refusal."""
     model = PaceModel(now=0, rng=random.Random(1))
     model.observe(0.1, model.admit(0, 1), {})
-    model.rate_limit(1.0, 1.0, "Too many requests")
+    model.rate_limit(1.0, 6.0, "Too many requests")  # retry-after: 6
     guess = model.buckets["images"]
-    assert guess.capacity == 5 and guess.guessed
+    assert guess.capacity == pytest.approx(10) and guess.guessed
+    first = 1.0 + model.delay(1.0, 1)
+    assert first == pytest.approx(7.0, abs=0.2)
+    model.admit(first, 1)
+    assert model.delay(first, 1) == pytest.approx(6, abs=0.2)
     for t in range(3):
         model.observe(100.0 + t, model.admit(100.0 + t, 1), {})
-    assert guess.capacity == 8
-    model.rate_limit(200.0, 1.0, "Too many requests")
-    assert guess.capacity == pytest.approx(8 * 0.7)
-    model.observe(201.0, model.admit(201.0, 1), {"x-ratelimit-limit-images": "20",
-                  "x-ratelimit-remaining-images": "19", "x-ratelimit-reset-images": "3s"})  # fmt: skip
+    assert guess.capacity == pytest.approx(13)
+    model.rate_limit(200.0, 6.0, "Too many requests")
+    assert guess.capacity == pytest.approx(13 * 0.7)  # refused: x 0.7, at most the hint's pace
+    headers = {"x-ratelimit-limit-images": "20", "x-ratelimit-remaining-images": "19",
+               "x-ratelimit-reset-images": "3s"}  # fmt: skip
+    model.observe(201.0, model.admit(201.0, 1), headers)
     assert model.buckets["images"].capacity == 20 and not model.buckets["images"].guessed
 
 

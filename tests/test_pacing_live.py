@@ -49,6 +49,7 @@ async def test_rate_limited_answers_are_requeued_without_using_retries() -> None
             status=429,
             code="rate_limit_exceeded",
             headers={"retry-after-ms": "100", "retry-after": "1"},
+            message="Rate limit reached. Please try again in 100ms.",
             times=3,
         )
         pacer = Pacer()

@@ -15,7 +15,7 @@ import yaml
 
 from bot import messages
 from bot.workflow.outputs import OUTPUT_TYPES
-from tests.conftest import BOT_TOKEN, revised
+from tests.conftest import BOT_TOKEN, responses_answer, revised
 from tests.harness import ROOT
 
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
@@ -324,3 +324,35 @@ async def test_a_partly_failed_request_completes_with_the_images_made(
         assert execution.outputs["image_count"] == 1
         [message] = [m for m in imagine.slack.messages if m.files]
         assert len(message.files) == 1 and not imagine.slack.ephemerals
+
+
+def rate_limited() -> httpx.Response:
+    """A 429 ``rate_limit_exceeded`` that asks to wait 1.2 s."""
+    error = {"message": "Rate limit reached. Please try again in 1.2s.", "type": "requests",
+             "code": "rate_limit_exceeded"}  # fmt: skip
+    return httpx.Response(429, headers={"retry-after-ms": "1200"}, json={"error": error})
+
+
+async def test_a_step_waiting_for_openai_capacity_sends_no_chat_notice(
+    start_imagine, openai_mock
+) -> None:
+    """Waiting for OpenAI's rate limit is told to a person who asked in chat, once; a workflow
+    step's requester is told by the step's outcome instead, so nothing is sent to them."""
+    refusals: list[httpx.Response] = [rate_limited()]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return refusals.pop() if refusals else responses_answer(request)
+
+    def told(slack: Any) -> list[Any]:
+        return [m for m in [*slack.ephemerals, *slack.responses] if "OpenAI capacity" in str(m)]
+
+    openai_mock["responses"].mock(side_effect=answer)
+    async with start_imagine() as imagine:
+        imagine.services.pacer._notice_after_s = 0.2  # tell of any wait longer than this
+        execution, _ = await run_step(imagine, inputs())
+        assert execution.state == "completed", execution.error
+        assert told(imagine.slack) == []
+
+        refusals.append(rate_limited())  # the same wait for a slash command is told
+        await imagine.command("a lighthouse at dusk")
+        await imagine.slack.wait_for(lambda: told(imagine.slack), timeout=20)

@@ -61,7 +61,7 @@ class Bucket:
     factor: float = 1.0
     synced: float | None = None
     synthetic: bool = False  # made from a 429 alone (no headers): headers replace it
-    guessed: bool = False  # not even the 429 named a limit: grown and shrunk by the answers
+    guessed: bool = False  # not even the 429 named a limit: guessed from its hint, then adapted
     settled_at: float = 0.0  # a bucket made from 429s counts on less at most once until then
 
     def resize(self, capacity: float, period_s: float) -> None:
@@ -272,7 +272,8 @@ class PaceModel:
         else:
             self._no_hint_streak = 0
         stated = stated_limit(message)
-        made = self._learn_from_refusal(now, stated)
+        made = self._learn_from_refusal(now, stated, hint)
+        guess = self.period_s / max(hint, 1e-3)  # one image per hint, as the server asks
         known = [b for _, b in self._all_buckets() if not b.guessed]
         token_s = max((self.period_s / b.capacity for b in known), default=0.0)
         hint = min(hint + self._rng.uniform(0, token_s * min(self._streak, 4)), MAX_BLOCK_S)
@@ -291,7 +292,7 @@ class PaceModel:
                 if bucket is made:
                     pass
                 elif bucket.guessed:  # refused: the limit is lower than guessed
-                    bucket.resize(bucket.capacity * BACK_OFF, self.period_s)
+                    bucket.resize(min(bucket.capacity * BACK_OFF, guess), self.period_s)
                 else:
                     bucket.factor = max(bucket.factor * BACK_OFF, MIN_SHARE)
                 bucket.settled_at = now + hint
@@ -299,11 +300,13 @@ class PaceModel:
             bucket.set(now, min(bucket.level(now), 1.0 - hint * bucket.share))
         return hint
 
-    def _learn_from_refusal(self, now: float, stated: StatedLimit | None) -> Bucket | None:
+    def _learn_from_refusal(
+        self, now: float, stated: StatedLimit | None, hint_s: float
+    ) -> Bucket | None:
         """A 429 from a server whose headers told nothing of a limit: pace by the limit its
-        message names, or else by the lowest tier's images per minute (``PROBE_IMAGES``;
-        OPENAI_IMAGES_PER_MINUTE states the real one), so that the calls held back do not all
-        go at once when the hint has passed."""
+        message names, or else guess one image per ``hint_s`` seconds (the wait it asked for)
+        and adapt (OPENAI_IMAGES_PER_MINUTE states the real limit), so that the calls held
+        back do not all go at once when the hint has passed. Returns the bucket it made."""
         if stated is not None and stated.dimension in BUCKET_DIMENSIONS and stated.limit > 0:
             known = self.buckets.get(stated.dimension)
             if stated.dimension == "images":
@@ -318,9 +321,9 @@ class PaceModel:
             return made
         if self.buckets or self.ceiling is not None:
             return None
-        rate = PROBE_IMAGES / self.period_s
+        capacity = max(self.period_s / max(hint_s, 1e-3), 1.0)
         # nothing known of the level: one token when the hint has passed (set by the caller)
-        made = Bucket(PROBE_IMAGES, rate, 1.0, now, synthetic=True, guessed=True)
+        made = Bucket(capacity, capacity / self.period_s, 1.0, now, synthetic=True, guessed=True)
         self.buckets["images"] = made
         return made
 
