@@ -58,6 +58,12 @@ async def test_dm_noise_never_triggers_anything(start_imagine, openai_mock) -> N
                 {**message_event("a fox", ts="1.000005"), "user": "UBOT"},
                 {**message_event("a fox", ts="1.000006"), "subtype": "channel_join"},
                 message_event("a fox without a mention", ts="1.000007", channel="C1"),
+                # another app's mention (no loops between apps), and an edited mention
+                {**app_mention_event("<@UBOT> a fox", ts="1.000008"), "bot_id": "B9"},
+                {
+                    **app_mention_event("<@UBOT> a fox", ts="1.000009"),
+                    "edited": {"user": "U1", "ts": "1.000010"},
+                },
             ]
         ):
             assert (await imagine.event(event, event_id=f"EvNoise{index}")).status == 200
@@ -85,9 +91,7 @@ async def test_one_post_arriving_as_mention_and_message_is_one_generation(
             "logo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 32, channel="C1", ts="1700000800.000100"
         )
         mention = app_mention_event("<@UBOT> a mug", ts="1700000800.000100", files=[png])
-        message = message_event(
-            "<@UBOT> a mug", ts="1700000800.000100", channel="C1", files=[png]
-        )
+        message = message_event("<@UBOT> a mug", ts="1700000800.000100", channel="C1", files=[png])
         await imagine.event(message, event_id="EvA")
         await imagine.event(mention, event_id="EvB")
         await imagine.event(mention, event_id="EvB", retry_num=1)

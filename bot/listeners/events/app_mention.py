@@ -2,7 +2,8 @@
 anywhere else, a new request whose images go to the mention's thread (``event.thread_ts`` or
 ``event.ts``). Images attached to the mention are used as input.
 
-Bolt acks events itself. Slack retries events with the same ``event_id`` when it thinks they were
+Mentions by other apps (``bot_id``) and edited messages are not acted on. Bolt acks events
+itself. Slack retries events with the same ``event_id`` when it thinks they were
 not acknowledged, and a mention in a channel the app is in also arrives as a ``message`` event;
 each post is handled once (platform.md, "Events", "Files from users").
 """
@@ -20,7 +21,7 @@ from bot.delivery import notify
 from bot.edits import names_an_image
 from bot.jobs import Destination
 from bot.listeners.common import channel_refusal, services_of, settings_of
-from bot.listeners.conversation import first_time_post, generate, refine
+from bot.listeners.conversation import first_time_post, generate, is_from_a_person, refine
 from bot.payloads import AppMention
 from bot.services import Services
 
@@ -33,6 +34,8 @@ async def app_mention(
     """Turn a mention into an edit or a new job; usage, validation errors and queue refusals go
     to the mentioner as an ephemeral message in the thread."""
     services = services_of(context)
+    if not is_from_a_person(event, context.bot_user_id):
+        return  # another app's mention (no loops), an edited message, or the app's own
     try:
         mention = AppMention.model_validate(event)
     except ValidationError:

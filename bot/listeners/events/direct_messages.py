@@ -22,13 +22,11 @@ from bot import messages
 from bot.delivery import notify
 from bot.jobs import Destination
 from bot.listeners.common import services_of, settings_of
-from bot.listeners.conversation import first_time_post, generate, refine
+from bot.listeners.conversation import first_time_post, generate, is_from_a_person, refine
 from bot.listeners.events.app_mention import handle_mention
 from bot.payloads import AppMention
 
 log = logging.getLogger(__name__)
-
-ACTED_ON_SUBTYPES = (None, "file_share")
 
 
 async def message(
@@ -96,12 +94,3 @@ async def message(
         files=post.files,
         bot_user_id=context.bot_user_id,
     )
-
-
-def is_from_a_person(event: dict, bot_user_id: str | None) -> bool:
-    """True for a person's new message (plain or with files); False for edits, deletions,
-    other subtypes, bots, and the app itself."""
-    if event.get("subtype") not in ACTED_ON_SUBTYPES or event.get("bot_id"):
-        return False
-    user = event.get("user")
-    return bool(user) and user != bot_user_id
