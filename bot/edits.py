@@ -40,7 +40,8 @@ VARIATION_INSTRUCTION = (
     "Make a new variation of this image: keep its composition, subject and style, and vary the "
     "details."
 )
-_IMAGE_NUMBER = re.compile(r"^\s*#(\d{1,3})(?=\s|$)\s*")
+# "#2 make it green", "#2: make it green", "#2, make it green", "#2 - make it green"
+_IMAGE_NUMBER = re.compile(r"^\s*#(\d{1,3})(?=[\s:,;)\-]|\.(?!\d)|$)(?:[\s:,;)\-]|\.(?!\d))*")
 
 
 @dataclass(frozen=True)
