@@ -31,6 +31,7 @@ from bot.errors import InputFileError
 log = logging.getLogger(__name__)
 
 ACCEPTED_MIMETYPES = ("image/png", "image/jpeg", "image/webp")
+_GENERIC_MIMETYPES = ("", "application/octet-stream", "binary/octet-stream")
 _ACCEPTED_FILETYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
                        "webp": "image/webp"}  # fmt: skip
 _UNUSABLE_MODES = ("tombstone", "hidden_by_limit", "external")
@@ -70,13 +71,47 @@ def _name(file: dict[str, Any]) -> str:
 
 
 def _declared_type(file: dict[str, Any]) -> str | None:
-    """The accepted image type Slack's metadata gives, else ``None``."""
+    """The accepted image type Slack's metadata gives, else ``None``; a generic mimetype
+    (none, ``application/octet-stream``) defers to ``filetype`` (the bytes are checked too)."""
     mimetype = str(file.get("mimetype") or "").lower().replace("image/jpg", "image/jpeg")
     if mimetype in ACCEPTED_MIMETYPES:
         return mimetype
-    if not mimetype:
+    if mimetype in _GENERIC_MIMETYPES:
         return _ACCEPTED_FILETYPES.get(str(file.get("filetype") or "").lower())
     return None
+
+
+def usable_message_images(
+    files: list[dict[str, Any]], *, max_bytes: int, max_images: int
+) -> tuple[list[str], list[str]]:
+    """For a message a shortcut is used on: the ids of its images that can be sent (by their
+    metadata; ``check_file_info`` files are checked when downloaded), at most ``max_images``,
+    and why each of its other images cannot be (messages for the person). Files that are not
+    images at all (a PDF next to the logo) are neither."""
+    usable: list[str] = []
+    reasons: list[str] = []
+    for file in files:
+        if not isinstance(file, dict) or not file.get("id"):
+            continue
+        if file.get("file_access") == "check_file_info":
+            usable.append(str(file["id"]))
+            continue
+        mimetype, name = str(file.get("mimetype") or "").lower(), _name(file)
+        declared = _declared_type(file)
+        if declared is None:
+            if mimetype.startswith("image/"):  # else not an image: not "an image from it"
+                filetype = str(file.get("filetype") or "")
+                reasons.append(messages.input_not_an_image(name, mimetype, filetype))
+            continue
+        size = file.get("size")
+        if isinstance(size, int) and size > max_bytes:
+            reasons.append(messages.input_too_big(name, size, max_bytes))
+            continue
+        usable.append(str(file["id"]))
+    if len(usable) > max_images:
+        reasons.append(messages.images_beyond(len(usable), max_images))
+        usable = usable[:max_images]
+    return usable, reasons
 
 
 async def _resolve(client: AsyncWebClient, file: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ characters. Values are read from ``view.state.values[block_id][action_id]``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -51,9 +52,12 @@ def _select(block_id: str, label: str, options: list[Option], initial: str) -> I
     )
 
 
-def build_modal(context: ModalContext, prefill: str, settings: Settings) -> View:
+def build_modal(
+    context: ModalContext, prefill: str, settings: Settings, *, left_out: Sequence[str] = ()
+) -> View:
     """The modal for ``context.preset``, its prompt prefilled with ``prefill`` (cut to the prompt
-    limit) and each option at the preset's default. ``context`` goes to ``private_metadata``."""
+    limit) and each option at the preset's default. ``context`` goes to ``private_metadata``;
+    ``left_out`` says why some of the message's images will not be used."""
     caps = capabilities_for(settings.image_model)
     preset = preset_for(context.preset, settings)  # type: ignore[arg-type]
     default_size = resolve_size(preset.size, caps)
@@ -117,6 +121,12 @@ def build_modal(context: ModalContext, prefill: str, settings: Settings) -> View
                 ),
             ),
         ]
+    if left_out:
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=messages.images_left_out(list(left_out)))]
+            )
+        )
     if preset.name == "brand" and settings.brand_guide.strip():
         blocks.append(
             ContextBlock(

@@ -43,21 +43,6 @@ class ShortcutMessage(_Payload):
     thread_ts: str | None = None
     files: list[dict[str, Any]] = Field(default_factory=list)
 
-    def image_file_ids(self, limit: int) -> list[str]:
-        """The ids of the message's image files (``image/*``, or Slack Connect files whose type
-        only ``files.info`` tells: ``file_access: check_file_info``), at most ``limit``."""
-        ids = [
-            str(f["id"])
-            for f in self.files
-            if isinstance(f, dict)
-            and f.get("id")
-            and (
-                str(f.get("mimetype") or "").startswith("image/")
-                or f.get("file_access") == "check_file_info"
-            )
-        ]
-        return ids[:limit]
-
 
 class MessageAction(_Payload):
     """A message shortcut (``type: message_action``)."""

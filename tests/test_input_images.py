@@ -118,6 +118,37 @@ async def test_a_shortcut_on_a_message_with_an_image_uses_it(start_imagine, open
         assert results(imagine)[0].thread_ts == "1700001300.000100"
 
 
+async def test_a_shortcut_uses_only_the_images_it_can_and_says_why(
+    start_imagine, openai_mock
+) -> None:
+    """A message with a PNG, an SVG and a PDF: the modal counts the PNG only, says why the SVG
+    is left out (the PDF is no image at all), and only the PNG reaches OpenAI."""
+    bodies = numbered_responses(openai_mock)
+    png = make_png(16, 16)
+    async with start_imagine() as imagine:
+        files = [
+            imagine.slack.add_user_file("logo.png", png, channel="C1", ts="1700001600.000100"),
+            imagine.slack.add_user_file(
+                "logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+                mimetype="image/svg+xml", channel="C1", ts="1700001600.000100",
+            ),
+            imagine.slack.add_user_file(
+                "brief.pdf", b"%PDF-1.7", mimetype="application/pdf", channel="C1",
+                ts="1700001600.000100",
+            ),
+        ]  # fmt: skip
+        message = {"ts": "1700001600.000100", "text": "our badge", "files": files}
+        await imagine.message_shortcut("imagine_brand", message)
+        await imagine.slack.wait_for(lambda: imagine.slack.views)
+        view = imagine.slack.views[-1]
+        texts = json.dumps(view["blocks"])
+        assert "Using 1 image from the message" in texts
+        assert "Left out: logo.svg is an SVG" in texts and "brief.pdf" not in texts
+        await imagine.submit_view(view, modal_defaults(view))
+        await imagine.slack.wait_for(lambda: results(imagine))
+        assert input_images(bodies[0]) == [data_url(png)]
+
+
 async def test_a_shortcut_can_leave_the_images_out(start_imagine, openai_mock) -> None:
     bodies = numbered_responses(openai_mock)
     async with start_imagine() as imagine:
@@ -151,9 +182,7 @@ async def test_an_image_attached_in_a_results_thread_is_used_with_the_result(
         item = imagine.slack.add_user_file(
             "logo.png", logo, channel="C1", ts="1700001500.000100", check_file_info=True
         )
-        await mention(
-            imagine, "put this logo on it", result.ts, "1700001500.000100", files=[item]
-        )
+        await mention(imagine, "put this logo on it", result.ts, "1700001500.000100", files=[item])
         await imagine.slack.wait_for(lambda: len(results(imagine)) == 2)
         uploaded = imagine.slack.uploads[result.files[0]["id"]].data
         assert uploaded is not None

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.errors import InputFileError, UserInputError
-from bot.inputs import check_input_files, download_input_images
+from bot.inputs import check_input_files, download_input_images, usable_message_images
 from tests.fakes import make_png
 
 TOKEN = "xoxb-team-two-token"
@@ -280,3 +280,24 @@ def test_check_input_files_needs_no_network() -> None:
 
 def test_file_names_are_escaped_in_messages() -> None:
     assert messages.input_not_an_image("<b>&.svg", "image/svg+xml").startswith("&lt;b&gt;&amp;.svg")
+
+
+def test_sizes_that_round_alike_are_told_in_bytes() -> None:
+    text = messages.input_too_big("a.png", 20_000_001, 20_000_000)
+    assert text == (
+        "a.png is 20,000,001 bytes; images can be at most 20,000,000 bytes. Attach a smaller one."
+    )
+    assert messages.input_too_big("b.png", 25_000_000, 20_000_000).startswith("b.png is 25 MB;")
+
+
+def test_a_generic_mimetype_defers_to_the_filetype() -> None:
+    """``application/octet-stream`` with ``filetype: png`` is a PNG by its metadata (its bytes
+    are still checked when downloaded), not "a PNG file; attach a PNG"."""
+    files = [
+        {"id": "F1", "name": "x.png", "mimetype": "application/octet-stream", "filetype": "png",
+         "size": 10, "url_private_download": "https://files.example/x.png"},
+        {"id": "F2", "name": "y.gif", "mimetype": "image/gif", "filetype": "gif", "size": 10},
+    ]  # fmt: skip
+    usable, reasons = usable_message_images(files, max_bytes=100, max_images=4)
+    assert usable == ["F1"] and reasons == ["y.gif is a GIF; attach a PNG, JPEG or WebP."]
+    check_input_files(files[:1], max_bytes=100, max_images=4)  # no error

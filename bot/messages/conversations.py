@@ -72,6 +72,18 @@ def using_images(count: int) -> str:
     return f"Using {plural(count, 'image')} from the message as a reference."
 
 
+def images_beyond(count: int, limit: int) -> str:
+    """The shortcut modal's note when the message has more usable images than
+    MAX_INPUT_IMAGES."""
+    return f"the message has {plural(count, 'image')}; the first {limit:,} are used."
+
+
+def images_left_out(reasons: list[str]) -> str:
+    """The shortcut modal's note on the message's images that cannot be used, one reason each
+    (from :func:`input_not_an_image`, :func:`input_too_big`, :func:`input_too_many`)."""
+    return ":information_source: Left out: " + " ".join(reasons)
+
+
 def result_caption(
     user_id: str,
     revised_prompts: list[str],
@@ -149,11 +161,14 @@ def input_content_mismatch(name: str) -> str:
 
 
 def input_too_big(name: str, size: int | None, limit: int) -> str:
-    """Shown for a file over MAX_INPUT_IMAGE_BYTES (``size`` ``None``: found while downloading)."""
-    what = f"is {_size(size)}" if size is not None else f"is larger than {_size(limit)}"
-    return (
-        f"{escape_mrkdwn(name)} {what}; images can be at most {_size(limit)}. Attach a smaller one."
-    )
+    """Shown for a file over MAX_INPUT_IMAGE_BYTES (``size`` ``None``: found while downloading);
+    sizes that round alike are given in bytes ("20,000,001 bytes; … at most 20,000,000")."""
+    if size is not None and _size(size) == _size(limit):
+        what, most = f"is {size:,} bytes", f"{limit:,} bytes"
+    else:
+        what = f"is {_size(size)}" if size is not None else f"is larger than {_size(limit)}"
+        most = _size(limit)
+    return f"{escape_mrkdwn(name)} {what}; images can be at most {most}. Attach a smaller one."
 
 
 def input_too_many(count: int, limit: int) -> str:
@@ -208,6 +223,8 @@ __all__ = [
     "VARIATIONS_BUTTON",
     "VARIATIONS_MENU",
     "edit_expired",
+    "images_beyond",
+    "images_left_out",
     "edit_too_long",
     "image_label",
     "input_content_mismatch",

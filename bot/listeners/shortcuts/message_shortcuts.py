@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery import notify
+from bot.inputs import usable_message_images
 from bot.jobs import Destination
 from bot.listeners.common import channel_refusal, services_of, settings_of
 from bot.modal import build_modal
@@ -58,15 +59,20 @@ async def _open(
     except ValidationError as exc:
         log.warning("malformed message shortcut payload: %d problems", exc.error_count())
         return
+    settings = await settings_of(services, context)
+    files, left_out = usable_message_images(
+        action.message.files,
+        max_bytes=settings.max_input_image_bytes,
+        max_images=settings.max_input_images,
+    )
     modal_context = ModalContext(
         preset=preset,
         channel_id=action.channel.id,
         thread_ts=action.thread_ts,
         source_ts=action.message.ts,
         response_url=action.response_url,
-        files=action.message.image_file_ids(services.settings.max_input_images) or None,
+        files=files or None,
     )
-    settings = await settings_of(services, context)
     if refusal := channel_refusal(settings, action.channel.id):
         destination = Destination(
             team_id=action.team.id,
@@ -82,7 +88,7 @@ async def _open(
     try:
         await client.views_open(
             trigger_id=action.trigger_id,
-            view=build_modal(modal_context, prefill, settings),
+            view=build_modal(modal_context, prefill, settings, left_out=left_out),
         )
     except SlackApiError as exc:
         log.warning("views.open failed for %s shortcut: %s", preset, exc.response.get("error"))
