@@ -12,6 +12,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot import messages
 from bot.server import BOLT_APP_KEY
+from tests.fakes import make_png
 from tests.fakes.slack_events import (
     app_mention_event,
     bot_message_event,
@@ -118,3 +119,26 @@ async def test_every_subscribed_event_has_a_listener(start_imagine) -> None:
             headers = {"content-type": "application/json", **sign(body)}
             response = await bolt.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
             assert response.status == 200, name  # Bolt answers 404 when nothing listens
+
+
+async def test_an_image_sent_without_words_asks_what_to_do_with_it(
+    start_imagine, openai_mock
+) -> None:
+    async with start_imagine() as imagine:
+        photo = imagine.slack.add_user_file(
+            "photo.png", make_png(8, 8), channel="D1", ts="1700000900.000100"
+        )
+        await dm(imagine, "", "1700000900.000100", files=[photo])
+        logo = imagine.slack.add_user_file(
+            "logo.png", make_png(8, 8), channel="C1", ts="1700000901.000100"
+        )
+        mention = app_mention_event("<@UBOT>", ts="1700000901.000100", files=[logo])
+        assert (await imagine.event(mention)).status == 200
+        await imagine.slack.wait_for(lambda: len(imagine.slack.ephemerals) == 2)
+        texts = {e["channel"]: e["text"] for e in imagine.slack.ephemerals}
+        assert texts == {
+            "D1": messages.images_without_words(True),
+            "C1": messages.images_without_words(False),
+        }
+        assert "`make this photo a watercolour`" in texts["D1"]
+        assert openai_mock["responses"].call_count == 0

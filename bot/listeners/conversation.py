@@ -17,6 +17,7 @@ from bot.jobs import Destination, Job, Source
 from bot.listeners.common import ack_blocks, enqueue
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack_text import drop_mentions
 from bot.store.conversations import Turn
 from bot.usage import usage_reply
 
@@ -97,7 +98,10 @@ async def generate(
             await notify(client, destination, await _usage(services, destination, settings))
             return
         if parsed.kind != "generate":
-            await notify(client, destination, _help(settings))
+            ids = (bot_user_id,) if bot_user_id else ()
+            bare = files and not drop_mentions(text, ids).strip()  # images, no words
+            answer = messages.images_without_words(source == "dm") if bare else _help(settings)
+            await notify(client, destination, answer)
             return
         job = new_job(
             parsed.prompt,

@@ -67,6 +67,15 @@ def edit_expired(retention_days: int) -> str:
     )
 
 
+def images_without_words(in_dm: bool) -> str:
+    """Shown for images sent with no instruction (a mention with nothing else, or a DM)."""
+    mention = "" if in_dm else "@Imagine "
+    return (
+        "Tell me what to do with your image, in the same message: e.g. "
+        f"`{mention}make this photo a watercolour` or `{mention}put this logo on a coffee mug`."
+    )
+
+
 def using_images(count: int) -> str:
     """The shortcut modal's note when the message has images."""
     return f"Using {plural(count, 'image')} from the message as a reference."
@@ -223,6 +232,7 @@ __all__ = [
     "VARIATIONS_BUTTON",
     "VARIATIONS_MENU",
     "edit_expired",
+    "images_without_words",
     "images_beyond",
     "images_left_out",
     "edit_too_long",
