@@ -18,7 +18,7 @@ from slack_sdk.models.views import View
 from bot import messages
 from bot.capabilities import capabilities_for, check_quality, resolve_size
 from bot.errors import UserInputError
-from bot.modal import ACTION_ID, PROMPT, QUALITY, SIZE, SIZE_LABELS, N
+from bot.modal import ACTION_ID, PROMPT, QUALITY, SIZE, SIZE_LABELS, N, input_max_length
 from bot.payloads import _Payload
 from bot.settings import Settings
 from bot.store.conversations import Turn
@@ -78,7 +78,7 @@ def build_edit_modal(
             element=PlainTextInputElement(
                 action_id=ACTION_ID,
                 multiline=True,
-                max_length=settings.prompt_max_chars,
+                max_length=input_max_length(settings.prompt_max_chars),
                 placeholder=messages.EDIT_INSTRUCTION_PLACEHOLDER,
             ),
         )

@@ -1,7 +1,8 @@
 """The Imagine modal (Block Kit, built with ``slack_sdk.models``): the prompt and the request's
 options, prefilled for a preset; and reading a ``view_submission`` back.
 
-Limits (platform.md, "Modals"): ``plain_text_input`` ``max_length`` 1000 for the prompt,
+Limits (platform.md, "Modals"): ``plain_text_input`` ``max_length`` 1000 for the prompt (Block
+Kit allows at most 3000, so a larger PROMPT_MAX_CHARS is capped there: :data:`INPUT_MAX_LENGTH`),
 ``static_select`` at most 100 options of at most 75 characters, ``private_metadata`` at most 3000
 characters. Values are read from ``view.state.values[block_id][action_id]``.
 """
@@ -34,6 +35,15 @@ from bot.slack_text import clean_text
 CALLBACK_ID = "imagine_modal"
 ACTION_ID = "value"
 PROMPT, N, SIZE, QUALITY, BACKGROUND = "prompt", "n", "size", "quality", "background"
+# Block Kit reference, "Plain-text input element": max_length "less than or equal to 3000".
+INPUT_MAX_LENGTH = 3000
+
+
+def input_max_length(prompt_max_chars: int) -> int:
+    """``max_length`` of a prompt or instruction input: PROMPT_MAX_CHARS, at most 3000."""
+    return min(prompt_max_chars, INPUT_MAX_LENGTH)
+
+
 USE_IMAGES, LEAVE_OUT = "use_images", "leave_out"
 TITLES = {"general": "Imagine", "slide": "Imagine a slide", "brand": "Imagine a brand asset"}
 SIZE_LABELS = {"square": "Square", "landscape": "Landscape", "portrait": "Portrait", "auto": "Auto"}
@@ -74,7 +84,7 @@ def build_modal(
             element=PlainTextInputElement(
                 action_id=ACTION_ID,
                 multiline=True,
-                max_length=settings.prompt_max_chars,
+                max_length=input_max_length(settings.prompt_max_chars),
                 initial_value=prefill[: settings.prompt_max_chars] or None,
                 placeholder="A watercolour fox in a snowy forest",
             ),

@@ -234,3 +234,23 @@ async def test_a_menu_choice_picks_the_image_and_a_forged_long_edit_is_refused(
         long = await imagine.submit_view(view, select_state({"n": "1"}, "x" * 21), user="U3")
         assert long.body["errors"] == {"prompt": messages.edit_too_long(21, 20)}
         assert openai_mock["responses"].call_count == 3
+
+
+async def test_modals_cap_the_prompt_input_at_block_kits_3000(start_imagine, openai_mock) -> None:
+    """PROMPT_MAX_CHARS may exceed what a Block Kit text input takes (3000): both modals open
+    (the fake Slack refuses a larger max_length, as Slack does)."""
+    numbered_responses(openai_mock)
+    async with start_imagine(prompt_max_chars=5000) as imagine:
+        await imagine.command("")
+        await imagine.slack.wait_for(lambda: imagine.slack.views)
+        result = await first_result(imagine)
+        await imagine.click("imagine_edit", f"{await job_of(imagine, 0)}:1", user="U1")
+        await imagine.slack.wait_for(lambda: len(imagine.slack.views) == 2)
+        for view in imagine.slack.views:
+            lengths = [
+                block["element"]["max_length"]
+                for block in view["blocks"]
+                if block["type"] == "input" and block["element"]["type"] == "plain_text_input"
+            ]
+            assert lengths == [3000], lengths
+        assert result.files
