@@ -118,6 +118,7 @@ class _Pending:
     next_at: float
     delay: float
     found: asyncio.Future[str | None]
+    urgent: bool = False  # someone's reply waits for it: looked for ahead of the others
 
 
 class ShareTracker:
@@ -182,6 +183,17 @@ class ShareTracker:
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._work(), name="imagine-share-tracker")
 
+    def expedite(self, key: str) -> None:
+        """Someone waits for ``key`` (a reply in its thread): look for it at the next paced
+        call, ahead of every other result, and again soon after if it is not shared yet."""
+        pending = self._pending.get(key)
+        if pending is None:
+            return
+        pending.urgent = True
+        pending.delay = self._first_delay_s
+        pending.next_at = min(pending.next_at, asyncio.get_running_loop().time())
+        self._wake.set()
+
     def is_tracking(self, key: str) -> bool:
         """Whether ``key`` is being looked for now."""
         return key in self._pending
@@ -212,8 +224,7 @@ class ShareTracker:
         while self._pending:
             now = loop.time()
             idle = [p for p in self._pending.values() if p.key not in self._in_flight]
-            due = sorted((p for p in idle if p.next_at <= now), key=lambda p: p.next_at)
-            if not due:
+            if not any(p.next_at <= now for p in idle):
                 upcoming = [p.next_at for p in idle]
                 self._wake.clear()
                 wait = max(min(upcoming) - now, 0.0) if upcoming else None
@@ -221,13 +232,23 @@ class ShareTracker:
                     async with asyncio.timeout(wait):
                         await self._wake.wait()
                 continue
-            for pending in due:
-                await self._pace()
-                await self._slots.acquire()
-                self._in_flight.add(pending.key)
-                task = asyncio.create_task(self._check(pending))
-                self._calls.add(task)
-                task.add_done_callback(self._calls.discard)
+            await self._pace()
+            await self._slots.acquire()
+            # Chosen once the call may go, so a result someone waits for (expedite) goes next.
+            now = loop.time()
+            due = [
+                p
+                for p in self._pending.values()
+                if p.key not in self._in_flight and p.next_at <= now
+            ]
+            if not due:
+                self._slots.release()
+                continue
+            pending = min(due, key=lambda p: (not p.urgent, p.next_at))
+            self._in_flight.add(pending.key)
+            task = asyncio.create_task(self._check(pending))
+            self._calls.add(task)
+            task.add_done_callback(self._calls.discard)
 
     async def _pace(self) -> None:
         loop = asyncio.get_running_loop()

@@ -166,6 +166,7 @@ class Threads:
 
     async def _locate(self, client: AsyncWebClient, turn: Turn, wait_s: float) -> str | None:
         if self.tracker.is_tracking(turn.job_id):
+            self.tracker.expedite(turn.job_id)  # a reply waits: ahead of the other results
             ts = await self.tracker.wait(turn.job_id, wait_s)
             return ts or await self._stored_ts(turn)
         if not turn.images:

@@ -80,3 +80,25 @@ async def test_tracker_gives_up_after_its_timeout() -> None:
         await asyncio.sleep(0.3)
         assert len(slack.calls_to("files.info")) <= 4  # stopped asking
         await tracker.aclose()
+
+
+async def test_a_result_someone_waits_for_goes_ahead_of_the_backlog() -> None:
+    """60 results being looked for at 2 calls a second, and a reply to the newest: it is found
+    within a couple of seconds, not after the 30 s the backlog takes."""
+
+    async def on_found(key: str, ts: str) -> None:
+        return None
+
+    async with FakeSlack(TOKEN) as slack:
+        web = AsyncWebClient(base_url=slack.base_url, token=TOKEN)
+        tracker = ShareTracker(on_found, calls_per_s=2, max_concurrency=2, timeout_s=60)
+        files = {f"job{i}": await upload(web) for i in range(60)}
+        for key, file_id in files.items():
+            tracker.track(key, web, file_id, "C1")
+        await asyncio.sleep(1.0)  # the backlog is under way
+        started = time.monotonic()
+        tracker.expedite("job59")
+        assert await tracker.wait("job59", timeout_s=5) == slack.result_ts(files["job59"])
+        assert time.monotonic() - started < 2.0
+        assert tracker.pending > 40  # the others are still being worked through
+        await tracker.aclose()
