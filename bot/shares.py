@@ -119,6 +119,7 @@ class _Pending:
     delay: float
     found: asyncio.Future[str | None]
     urgent: bool = False  # someone's reply waits for it: looked for ahead of the others
+    only_recorded: bool = False  # a reply in a thread: its ts is recorded, no reply needs it
 
 
 class ShareTracker:
@@ -161,10 +162,20 @@ class ShareTracker:
         """Results whose ts is still being looked for."""
         return len(self._pending)
 
-    def track(self, key: str, client: AsyncWebClient, file_id: str, channel_id: str) -> None:
+    def track(
+        self,
+        key: str,
+        client: AsyncWebClient,
+        file_id: str,
+        channel_id: str,
+        *,
+        only_recorded: bool = False,
+    ) -> None:
         """Start looking for the message sharing ``file_id`` in ``channel_id``; ``key`` (the
         job id) names the result. Returns at once. Beyond ``max_pending`` results the new one is
-        not tracked (a reply still finds it through ``files.info``)."""
+        not tracked (a reply still finds it through ``files.info``). ``only_recorded``: a result
+        posted in a thread, whose ts is only recorded (a reply finds it by its thread), looked
+        for after the others."""
         if key in self._pending or len(self._pending) >= self._max_pending:
             return
         loop = asyncio.get_running_loop()
@@ -178,6 +189,7 @@ class ShareTracker:
             next_at=now + self._first_delay_s,
             delay=self._first_delay_s,
             found=loop.create_future(),
+            only_recorded=only_recorded,
         )
         self._wake.set()
         if self._worker is None or self._worker.done():
@@ -244,7 +256,7 @@ class ShareTracker:
             if not due:
                 self._slots.release()
                 continue
-            pending = min(due, key=lambda p: (not p.urgent, p.next_at))
+            pending = min(due, key=lambda p: (not p.urgent, p.only_recorded, p.next_at))
             self._in_flight.add(pending.key)
             task = asyncio.create_task(self._check(pending))
             self._calls.add(task)

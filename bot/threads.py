@@ -104,8 +104,13 @@ class Threads:
             images=images,
         )
         await self.store.record(turn)
-        if destination.thread_ts is None:
-            self.tracker.track(job.id, client, file_ids[0], destination.channel_id)
+        self.tracker.track(
+            job.id,
+            client,
+            file_ids[0],
+            destination.channel_id,
+            only_recorded=destination.thread_ts is not None,  # its thread is known already
+        )
         return turn
 
     async def in_thread(

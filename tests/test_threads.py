@@ -44,7 +44,11 @@ async def test_a_top_level_result_is_located_in_the_background(start_imagine) ->
         assert 1 <= len(lookups) <= 3 and lookups[0].params["file"] == message.files[0]["id"]
 
 
-async def test_a_thread_result_needs_no_lookup(start_imagine) -> None:
+async def test_a_thread_result_is_found_by_its_thread_and_its_ts_recorded_after(
+    start_imagine,
+) -> None:
+    """A result posted in a thread is found by that thread at once; its own message ts is
+    recorded in the background (conversation state keeps every result's message ts)."""
     async with start_imagine() as imagine:
         await imagine.event(
             {
@@ -62,8 +66,14 @@ async def test_a_thread_result_needs_no_lookup(start_imagine) -> None:
         store = imagine.services.threads.store
         turn = await eventually(lambda: store.latest("T1", "C1", "1700000000.000400"))
         assert turn.images[0].file_id == message.files[0]["id"] and turn.source == "mention"
-        await asyncio.sleep(0.4)
-        assert not imagine.slack.calls_to("files.info")
+
+        async def recorded():  # type: ignore[no-untyped-def]
+            again = await store.get(turn.job_id)
+            return again if again is not None and again.message_ts else None
+
+        located = await eventually(recorded)
+        assert (located.message_ts, located.thread_ts) == (message.ts, "1700000000.000400")
+        assert 1 <= len(imagine.slack.calls_to("files.info")) <= 3
 
 
 async def test_an_early_reply_finds_its_result_through_files_info(start_imagine) -> None:
