@@ -102,10 +102,18 @@ class Instances:
 
 
 def _pid_running(pid: int) -> bool:
+    """Whether process ``pid`` on this host is alive: it exists and, where ``/proc`` tells
+    (Linux, proc(5): state ``Z``), is not a zombie, a process that was killed and not yet
+    reaped by its parent (its work is over)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rpartition(b")")[2].split()[:1]
+    except OSError:
+        return True  # no /proc here: existing counts as alive
+    return state != [b"Z"]
