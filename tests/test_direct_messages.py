@@ -11,6 +11,7 @@ import yaml
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot import messages
+from bot.dedup import RecentIds
 from bot.server import BOLT_APP_KEY
 from tests.fakes import make_png
 from tests.fakes.slack_events import (
@@ -96,6 +97,25 @@ async def test_one_post_arriving_as_mention_and_message_is_one_generation(
         await imagine.event(message, event_id="EvA")
         await imagine.event(mention, event_id="EvB")
         await imagine.event(mention, event_id="EvB", retry_num=1)
+        await imagine.slack.wait_for(lambda: results(imagine))
+        await asyncio.sleep(0.3)
+        assert len(results(imagine)) == 1 and openai_mock["responses"].call_count == 1
+
+
+async def test_the_copies_of_a_post_reaching_other_instances_are_one_generation(
+    start_imagine, openai_mock
+) -> None:
+    """Behind a load balancer the mention and the message (and a retry) may reach different
+    instances: the one to record the post first in the shared database acts on it. Another
+    instance is played by forgetting this one's memory of recent events."""
+    async with start_imagine() as imagine:
+        mention = app_mention_event("<@UBOT> a mug", ts="1700000810.000100")
+        message = message_event("<@UBOT> a mug", ts="1700000810.000100", channel="C1")
+        await imagine.event(mention, event_id="EvC")
+        for copy, event_id in ((message, "EvD"), (mention, "EvC")):
+            imagine.services.recent_events = RecentIds()  # as another instance would
+            imagine.services.recent_posts = RecentIds()
+            assert (await imagine.event(copy, event_id=event_id)).status == 200
         await imagine.slack.wait_for(lambda: results(imagine))
         await asyncio.sleep(0.3)
         assert len(results(imagine)) == 1 and openai_mock["responses"].call_count == 1

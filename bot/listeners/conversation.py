@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import messages
 from bot.command import parse_command_text
@@ -24,10 +25,11 @@ from bot.usage import usage_reply
 log = logging.getLogger(__name__)
 
 
-def first_time_post(services: Services, body: dict[str, Any], channel: str, ts: str) -> bool:
+async def first_time_post(services: Services, body: dict[str, Any], channel: str, ts: str) -> bool:
     """False for a post already handled: a Slack retry (same ``event_id``, platform.md
     "Events"), or the same post arriving as ``app_mention`` and as ``message`` (same channel and
-    ts, platform.md "Files from users")."""
+    ts, platform.md "Files from users"), here or on another instance (the database decides,
+    :mod:`bot.store.seen_posts`; if it cannot be reached, this instance's memory alone)."""
     event_id = str(body.get("event_id") or "")
     if event_id and not services.recent_events.first_time(event_id):
         log.info("ignoring repeated event %s", event_id)
@@ -35,7 +37,15 @@ def first_time_post(services: Services, body: dict[str, Any], channel: str, ts: 
     if not services.recent_posts.first_time(f"{channel}:{ts}"):
         log.info("ignoring post %s:%s already handled", channel, ts)
         return False
-    return True
+    team = str(body.get("team_id") or "")
+    try:
+        first = await services.store.seen_posts.claim(f"{team}:{channel}:{ts}")
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("could not check post %s:%s with other instances: %s", channel, ts, exc)
+        return True
+    if not first:
+        log.info("ignoring post %s:%s another instance handled", channel, ts)
+    return first
 
 
 async def refine(

@@ -17,6 +17,8 @@
   settings and their change history (issue #11).
 - :attr:`Store.workflow_steps` (:mod:`bot.store.workflow_steps`): Workflow Builder step
   executions (issue #9).
+- :attr:`Store.seen_posts` (:mod:`bot.store.seen_posts`): posts an instance already acted on
+  (a mention arrives twice, and Slack retries events), across instances (issue #8).
 
 Times are stored in UTC; the user's day and the workspace's month are UTC periods.
 """
@@ -36,6 +38,7 @@ from bot.store.regenerate_keys import RegenerateKeys
 from bot.store.reports import Reports
 from bot.store.reservations import Reservations
 from bot.store.rows import JobRows, error_code
+from bot.store.seen_posts import SeenPosts
 from bot.store.workflow_steps import WorkflowSteps
 from bot.store.workspace_settings import WorkspaceSettingsStore
 
@@ -72,6 +75,7 @@ class Store:
         self.journal = Journal(engine, instances=self.instances)
         self.workspace_settings = WorkspaceSettingsStore(engine)
         self.workflow_steps = WorkflowSteps(engine, instances=self.instances)
+        self.seen_posts = SeenPosts(engine)
 
     @classmethod
     async def open(

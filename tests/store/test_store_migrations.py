@@ -24,7 +24,7 @@ TABLES |= {"workspace_settings", "settings_changes"}  # issue #11 (settings)
 TABLES |= {"workflow_steps"}  # issue #9
 TABLES |= {"slack_installations", "slack_bots", "slack_oauth_states"}  # issue #11 (OAuth)
 TABLES |= {"accepted_jobs"}  # issue #10
-TABLES |= {"conversation_turns"}  # issue #8
+TABLES |= {"conversation_turns", "seen_posts"}  # issue #8
 HEAD = ScriptDirectory.from_config(database.alembic_config()).get_current_head()  # one head
 
 

@@ -41,7 +41,7 @@ async def app_mention(
     except ValidationError:
         log.warning("malformed app_mention event %s", body.get("event_id"))
         return
-    if not first_time_post(services, body, mention.channel, mention.ts):
+    if not await first_time_post(services, body, mention.channel, mention.ts):
         return
     await handle_mention(services, client, context, mention, team_id=str(body.get("team_id") or ""))
 

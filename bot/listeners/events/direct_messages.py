@@ -47,10 +47,10 @@ async def message(
     if event.get("channel_type") != "im":
         bot_user_id = context.bot_user_id
         mentioned = bool(bot_user_id) and f"<@{bot_user_id}" in post.text
-        if mentioned and first_time_post(services, body, post.channel, post.ts):
+        if mentioned and await first_time_post(services, body, post.channel, post.ts):
             await handle_mention(services, client, context, post, team_id=team_id)
         return
-    if not first_time_post(services, body, post.channel, post.ts):
+    if not await first_time_post(services, body, post.channel, post.ts):
         return
     settings = await settings_of(services, context)
     if post.thread_ts:
