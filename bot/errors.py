@@ -120,6 +120,12 @@ class BadRequestError(OpenAIError):
     """400 of another kind (``invalid_value``, ``unknown_parameter``): a bug on our side."""
 
 
+class InputImageRejectedError(BadRequestError):
+    """400 about an input image (a code naming an image, such as ``invalid_image``,
+    ``invalid_image_format``, ``image_too_large``, or a ``param`` naming one): the person's or
+    the result's image could not be used; another image may work."""
+
+
 class PreviousResponseNotFoundError(BadRequestError):
     """400 ``previous_response_not_found``: the response to continue is unknown to OpenAI
     (older than its 30 days, stored with ``store: false``, or made with another API key or

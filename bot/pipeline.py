@@ -184,7 +184,9 @@ class Pipeline:
             await self._tell(job, result.error_text, slack)
         except errors.ImagineError as exc:
             outcome, error = type(exc).__name__, exc
-            level = logging.ERROR if isinstance(exc, ADMIN_PROBLEMS) else logging.WARNING
+            admin = isinstance(exc, ADMIN_PROBLEMS)
+            admin = admin and not isinstance(exc, errors.InputImageRejectedError)  # the image's
+            level = logging.ERROR if admin else logging.WARNING
             log.log(level, "job %s failed: %s", job.id, exc)
             result = JobResult(outcome, error_text=messages.for_error(exc))
             await self._tell(job, result.error_text, slack)

@@ -10,7 +10,7 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-from bot import errors
+from bot import errors, messages
 from bot.capabilities import capabilities_for
 from bot.command import RawOptions
 from bot.openai import ImagesBackend, OpenAIClient, ResponsesBackend, user_hash
@@ -175,6 +175,8 @@ async def test_images_backend_downloads_url_answers(client, make_settings) -> No
         (400, "content_policy_violation", "invalid_request_error", errors.ModerationBlockedError),
         (400, "invalid_value", "invalid_request_error", errors.BadRequestError),
         (400, "unknown_parameter", "invalid_request_error", errors.BadRequestError),
+        (400, "invalid_image", "invalid_request_error", errors.InputImageRejectedError),
+        (400, "invalid_image_format", "invalid_request_error", errors.InputImageRejectedError),
         (401, "invalid_api_key", "invalid_request_error", errors.AuthenticationError),
         (403, None, "invalid_request_error", errors.PermissionDeniedError),
         (404, "model_not_found", "invalid_request_error", errors.ModelNotFoundError),
@@ -194,6 +196,25 @@ def test_error_table(status, code, type_, expected) -> None:
     assert type(exc) is expected
     assert (exc.status, exc.code, exc.request_id) == (status, code, "req_123")
     assert exc.retryable == (expected in (errors.RateLimitError, errors.TransientStatusError))
+
+
+@pytest.mark.parametrize(
+    ("param", "expected"),
+    [
+        ("image", errors.InputImageRejectedError),
+        ("image[]", errors.InputImageRejectedError),
+        ("input[0].content[1].image_url", errors.InputImageRejectedError),
+        ("size", errors.BadRequestError),
+        (None, errors.BadRequestError),
+    ],
+)
+def test_a_400_about_an_input_image_is_the_images_fault_not_the_admins(param, expected) -> None:
+    body = {"error": {"message": "Invalid image.", "type": "invalid_request_error",
+                      "param": param, "code": "invalid_value"}}  # fmt: skip
+    exc = error_from_response(400, json.dumps(body).encode(), {})
+    assert type(exc) is expected
+    if expected is errors.InputImageRejectedError:
+        assert "could not use the image" in messages.for_error(exc)
 
 
 def test_error_body_that_is_not_json_still_maps() -> None:

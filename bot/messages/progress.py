@@ -118,6 +118,11 @@ def for_error(exc: BaseException) -> str:
         return ":warning: OpenAI sent back something that was not a usable image. Please try again."
     if isinstance(exc, errors.PreviousResponseNotFoundError):
         return EDIT_SOURCE_GONE
+    if isinstance(exc, errors.InputImageRejectedError):
+        return (
+            ":frame_with_picture: OpenAI could not use the image it was given (it may be damaged, "
+            "too large or in an unusual format). Please try another PNG, JPEG or WebP."
+        )
     if isinstance(exc, errors.BadRequestError):
         return ":warning: OpenAI refused the request's options. Please tell your Slack admin."
     if isinstance(exc, errors.ChannelUnreachableError):

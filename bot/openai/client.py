@@ -89,8 +89,9 @@ def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) ->
     try:
         detail = ErrorEnvelope.model_validate_json(body[:MAX_ERROR_BODY_BYTES]).error
         message, code, kind = detail.message or f"HTTP {status}", detail.code, detail.type
+        param = detail.param or ""
     except ValidationError:
-        message, code, kind = f"HTTP {status}", None, None
+        message, code, kind, param = f"HTTP {status}", None, None, ""
     fields: dict[str, Any] = {
         "status": status,
         "code": code,
@@ -103,6 +104,8 @@ def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) ->
         return errors.ModerationBlockedError(message, **fields)
     if status == 400 and code == PREVIOUS_RESPONSE_NOT_FOUND:
         return errors.PreviousResponseNotFoundError(message, **fields)
+    if status == 400 and ("image" in (code or "") or _names_an_input_image(param)):
+        return errors.InputImageRejectedError(message, **fields)
     if status == 401:
         return errors.AuthenticationError(message, **fields)
     if status == 403:
@@ -116,6 +119,12 @@ def error_from_response(status: int, body: bytes, headers: Mapping[str, str]) ->
     if status in (408, 409) or status >= 500:
         return errors.TransientStatusError(message, **fields)
     return errors.BadRequestError(message, **fields)
+
+
+def _names_an_input_image(param: str) -> bool:
+    """Whether an error's ``param`` is an input image: ``image``, ``image[]``, ``images[0]``
+    (Images API edits) or an ``input_image`` part's ``image_url`` (Responses API)."""
+    return param.startswith(("image", "images")) or param.endswith("image_url")
 
 
 def _images_in(body: dict[str, Any]) -> int:
