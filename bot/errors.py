@@ -108,6 +108,11 @@ class InvalidResponseError(OpenAIError):
     """OpenAI answered 2xx but the body was not what the API reference describes."""
 
 
+class NoImageError(OpenAIError):
+    """The Responses API answered with words and no image (the model declined, or asked a
+    question); ``message`` is what it said (at most 500 characters)."""
+
+
 class ModerationBlockedError(OpenAIError):
     """400 ``moderation_blocked`` / ``content_policy_violation``: the safety system refused the
     prompt. Never retried. ``edit`` is true when the refused request edited an image (an earlier

@@ -338,6 +338,27 @@ async def test_all_failed_raises_the_most_telling_error(client, make_settings, n
         ),
         (responses_answer(result="***not base64***"), errors.InvalidResponseError),
         ({"output": "not a list"}, errors.InvalidResponseError),
+        (
+            {
+                "status": "incomplete",
+                "incomplete_details": {"reason": "content_filter"},
+                "output": [],
+            },
+            errors.ModerationBlockedError,
+        ),
+        (
+            {
+                "status": "completed",
+                "output": [
+                    {
+                        "type": "message",
+                        "role": "assistant",
+                        "content": [{"type": "output_text", "text": "Which style would you like?"}],
+                    }
+                ],
+            },
+            errors.NoImageError,
+        ),
     ],
 )
 @respx.mock
@@ -346,6 +367,16 @@ async def test_unusable_responses(client, make_settings, answer, expected) -> No
     backend = ResponsesBackend(client, model="gpt-4.1-mini", caps=capabilities_for("gpt-image-2"))
     with pytest.raises(expected):
         await backend.generate(request_for(make_settings()), user="u")
+
+
+def test_an_answer_in_words_is_shown_to_the_person() -> None:
+    """What the model said instead of drawing is quoted (Slack's control characters escaped),
+    with what to do."""
+    exc = errors.NoImageError("Which style would you like for <!channel>?", status=200)
+    text = messages.for_error(exc)
+    assert text.startswith(":speech_balloon: OpenAI answered without an image:")
+    assert "“Which style would you like for &lt;!channel&gt;?”" in text
+    assert text.endswith("Try rephrasing your prompt.")
 
 
 def test_user_hash_is_stable_and_one_way() -> None:

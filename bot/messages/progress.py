@@ -114,6 +114,12 @@ def for_error(exc: BaseException) -> str:
         return ":hourglass: OpenAI took too long to answer. Please try again."
     if isinstance(exc, (errors.TransientStatusError, errors.APIConnectionError)):
         return ":cloud: OpenAI is having trouble right now. Please try again in a few minutes."
+    if isinstance(exc, errors.NoImageError):
+        said = exc.message if len(exc.message) <= 300 else exc.message[:299] + "…"
+        return (
+            f":speech_balloon: OpenAI answered without an image: “{escape_mrkdwn(said)}” "
+            "Try rephrasing your prompt."
+        )
     if isinstance(exc, errors.InvalidResponseError):
         return ":warning: OpenAI sent back something that was not a usable image. Please try again."
     if isinstance(exc, errors.PreviousResponseNotFoundError):

@@ -194,6 +194,13 @@ class ResponsesBackend:
             raise errors.InvalidResponseError(message, status=200, code=code, type=kind)
         done = [call for call in calls if call.result]
         if not done:
+            reason = (response.incomplete_details or {}).get("reason")
+            if response.status == "incomplete" and reason == "content_filter":
+                raise errors.ModerationBlockedError(
+                    "the response was stopped by the content filter", status=200, code=reason
+                )
+            if said := response.output_text():  # the model answered in words instead
+                raise errors.NoImageError(said[:500], status=200)
             raise errors.InvalidResponseError("the model did not produce an image")
         call = done[0]
         return Generation(

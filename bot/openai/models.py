@@ -100,8 +100,20 @@ class ResponseObject(_Lenient):
     id: str = ""
     status: str | None = None
     error: ErrorBody | None = None
+    incomplete_details: dict[str, Any] | None = None
     output: list[dict[str, Any]] = []
     usage: Usage | None = None
+
+    def output_text(self) -> str:
+        """The text of the assistant's ``message`` items (``output_text`` parts), joined."""
+        parts = [
+            str(part.get("text") or "")
+            for item in self.output
+            if item.get("type") == "message"
+            for part in item.get("content") or []
+            if isinstance(part, dict) and part.get("type") == "output_text"
+        ]
+        return " ".join(p.strip() for p in parts if p.strip())
 
     def image_calls(self) -> list[ImageGenerationCall]:
         """The ``image_generation_call`` items of ``output``, in order."""
