@@ -31,6 +31,7 @@ async def cancel_job(services: Services, job: Job) -> CancelResult | None:
     it had already ended)."""
     result = services.jobs.cancel(job.id)
     if result == "waiting":  # a running job records its own end (bot.pipeline)
+        services.threads.settled(job)  # a follow-up waiting for it goes on
         await services.store.history.finished(job, outcome="cancelled", error=None)
         await forget(services, job)
         services.metrics.requests.labels(job.source, "cancelled").inc()

@@ -19,6 +19,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -44,6 +45,36 @@ class Threads:
         self._model = model
         # (team, channel) -> job id -> set once the job's result is recorded (or given up)
         self._uploading: dict[tuple[str, str], dict[str, asyncio.Event]] = {}
+        # (team, channel, thread root) -> job id -> set once that edit has ended
+        self._editing: dict[tuple[str, str, str], dict[str, asyncio.Event]] = {}
+
+    def editing(self, job: Job) -> None:
+        """``job`` (queued) continues the latest result of its thread: a later instruction
+        there waits for it (:meth:`after_edits`), so follow-ups chain. Ends at
+        :meth:`settled`."""
+        d = job.destination
+        if d.thread_ts is not None:
+            key = (d.team_id, d.channel_id, d.thread_ts)
+            self._editing.setdefault(key, {}).setdefault(job.id, asyncio.Event())
+
+    def edits_under_way(self, team_id: str, channel_id: str, thread_ts: str) -> bool:
+        """Whether an edit queued or running on this instance continues the thread."""
+        return bool(self._editing.get((team_id, channel_id, thread_ts)))
+
+    async def after_edits(
+        self, team_id: str, channel_id: str, thread_ts: str, *, timeout_s: float
+    ) -> None:
+        """Wait until the edits under way in the thread (this instance's) have ended, at most
+        ``timeout_s`` seconds."""
+        events = list(self._editing.get((team_id, channel_id, thread_ts), {}).values())
+        if not events:
+            return
+        waiters = [asyncio.ensure_future(event.wait()) for event in events]
+        try:
+            await asyncio.wait(waiters, timeout=timeout_s)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
 
     def uploading(self, job: Job) -> None:
         """``job``'s images are being posted now: a reply in its channel waits for its turn to
@@ -55,13 +86,9 @@ class Threads:
     def settled(self, job: Job) -> None:
         """``job`` is recorded or will not be (failed, cancelled). Safe to call more than
         once."""
-        key = (job.destination.team_id, job.destination.channel_id)
-        in_channel = self._uploading.get(key, {})
-        event = in_channel.pop(job.id, None)
-        if event is not None:
-            event.set()
-        if not in_channel:
-            self._uploading.pop(key, None)
+        d = job.destination
+        _release(self._uploading, (d.team_id, d.channel_id), job.id)
+        _release(self._editing, (d.team_id, d.channel_id, d.thread_ts or ""), job.id)
 
     async def delivered(
         self, client: AsyncWebClient, job: Job, generation: Generation, file_ids: Sequence[str]
@@ -188,3 +215,13 @@ class Threads:
     async def aclose(self) -> None:
         """Stop the background lookups."""
         await self.tracker.aclose()
+
+
+def _release(waits: dict[Any, dict[str, asyncio.Event]], key: Any, job_id: str) -> None:
+    """Set and forget ``job_id``'s event under ``key`` of ``waits``."""
+    jobs = waits.get(key, {})
+    event = jobs.pop(job_id, None)
+    if event is not None:
+        event.set()
+    if not jobs:
+        waits.pop(key, None)

@@ -4,6 +4,7 @@ Variations, and every bad-input message."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from typing import Any
@@ -254,3 +255,38 @@ async def test_modals_cap_the_prompt_input_at_block_kits_3000(start_imagine, ope
             ]
             assert lengths == [3000], lengths
         assert result.files
+
+
+async def test_a_follow_up_sent_while_an_edit_is_made_continues_from_that_edit(
+    start_imagine, openai_mock
+) -> None:
+    """Follow-ups chain even when the person does not wait: the second instruction is told it
+    will apply to the version being made, and its request continues that version."""
+    gate = asyncio.Event()
+    bodies = numbered_responses(openai_mock)
+    answer = openai_mock["responses"].side_effect
+
+    sent: list[str] = []
+
+    async def slow_edits(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content)["input"])
+        if json.loads(request.content).get("previous_response_id") == "resp_1":
+            await gate.wait()  # the first edit takes a while
+        return answer(request)
+
+    openai_mock["responses"].mock(side_effect=slow_edits)
+    async with start_imagine() as imagine:
+        result = await first_result(imagine)
+        await mention(imagine, "make the kite green", result.ts, "1700009000.000100")
+        await imagine.slack.wait_for(lambda: len(sent) == 2)
+        await mention(imagine, "now add a second kite", result.ts, "1700009000.000200")
+        told = await imagine.slack.wait_for(
+            lambda: [
+                e for e in imagine.slack.ephemerals if e["text"] == messages.EDIT_AFTER_CURRENT
+            ]
+        )
+        assert told[0]["user"] == "U1" and len(sent) == 2  # waits; nothing sent yet
+        gate.set()
+        await imagine.slack.wait_for(lambda: len(results(imagine)) == 3)
+        assert bodies[2]["previous_response_id"] == "resp_2"  # the green kite, not the first
+        assert bodies[2]["input"] == "now add a second kite"

@@ -75,6 +75,8 @@ async def refine(
         if instruction.kind == "help":
             await notify(client, destination, _help(settings))
             return
+        if not instruction.named:  # "the latest version": wait for the one being made here
+            turn = await _after_edits_under_way(services, client, turn, destination, settings)
         if files:
             job = attached_edit_job(client, turn, instruction, files, destination, settings)
         else:
@@ -83,6 +85,27 @@ async def refine(
         await notify(client, destination, exc.text)
         return
     await submit(services, client, job, settings)
+    if services.jobs.get(job.id) is not None:  # accepted: the next instruction waits for it
+        services.threads.editing(job)
+
+
+async def _after_edits_under_way(
+    services: Services,
+    client: AsyncWebClient,
+    turn: Turn,
+    destination: Destination,
+    settings: Settings,
+) -> Turn:
+    """Follow-ups chain: when an edit of this thread is queued or running here, tell the person
+    and wait for it (at most its deadline and wait for capacity), then continue from the latest
+    result. ``turn`` when there is none, or nothing newer came of it."""
+    team, channel, root = destination.team_id, destination.channel_id, destination.thread_ts
+    if root is None or not services.threads.edits_under_way(team, channel, root):
+        return turn
+    await notify(client, destination, messages.EDIT_AFTER_CURRENT)
+    limit_s = settings.job_timeout_s + settings.max_wait_s
+    await services.threads.after_edits(team, channel, root, timeout_s=limit_s)
+    return await services.threads.store.latest(team, channel, root) or turn
 
 
 async def generate(

@@ -67,6 +67,12 @@ def edit_expired(retention_days: int) -> str:
     )
 
 
+EDIT_AFTER_CURRENT = (
+    ":hourglass_flowing_sand: Got it: I'll make this change to the version being made now, "
+    "as soon as it is ready."
+)
+
+
 def images_without_words(in_dm: bool) -> str:
     """Shown for images sent with no instruction (a mention with nothing else, or a DM)."""
     mention = "" if in_dm else "@Imagine "
@@ -233,6 +239,7 @@ __all__ = [
     "VARIATIONS_MENU",
     "edit_expired",
     "images_without_words",
+    "EDIT_AFTER_CURRENT",
     "images_beyond",
     "images_left_out",
     "edit_too_long",
