@@ -40,8 +40,11 @@ VARIATION_INSTRUCTION = (
     "Make a new variation of this image: keep its composition, subject and style, and vary the "
     "details."
 )
-# "#2 make it green", "#2: make it green", "#2, make it green", "#2 - make it green"
-_IMAGE_NUMBER = re.compile(r"^\s*#(\d{1,3})(?=[\s:,;)\-]|\.(?!\d)|$)(?:[\s:,;)\-]|\.(?!\d))*")
+# "#2 make it green", "#2: make it green", "#2, make it green", "#2 - make it green"; a dash
+# only as a word of its own, so that "#2 --size landscape …" keeps its options
+_IMAGE_NUMBER = re.compile(
+    r"^\s*#(\d{1,3})(?=[\s:,;)]|\.(?!\d)|$)(?:[:,;)]|\.(?!\d)|\s+[-–—](?=\s|$)|\s)*"
+)
 
 
 @dataclass(frozen=True)
