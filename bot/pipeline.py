@@ -153,6 +153,8 @@ class Pipeline:
     async def _not_installed(self, job: Job, exc: errors.NotInstalledError, started: float) -> None:
         outcome = type(exc).__name__
         log.warning("job %s dropped: team %s has no installation", job.id, exc.team_id)
+        if self._threads is not None:
+            self._threads.settled(job)
         if self._recorder:
             await self._recorder.started(job)
             await self._recorder.finished(job, outcome=outcome, error=exc)

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.jobs import Job
+from bot.jobs import Destination, Job
 from bot.openai.backends import Generation
 from bot.shares import ShareTracker, share_ts
 from bot.store.conversations import ConversationStore, Turn, TurnImage
@@ -48,33 +49,17 @@ class Threads:
         # (team, channel, thread root) -> job id -> set once that edit has ended
         self._editing: dict[tuple[str, str, str], dict[str, asyncio.Event]] = {}
 
-    def editing(self, job: Job) -> None:
-        """``job`` (queued) continues the latest result of its thread: a later instruction
-        there waits for it (:meth:`after_edits`), so follow-ups chain. Ends at
-        :meth:`settled`."""
-        d = job.destination
-        if d.thread_ts is not None:
-            key = (d.team_id, d.channel_id, d.thread_ts)
-            self._editing.setdefault(key, {}).setdefault(job.id, asyncio.Event())
-
-    def edits_under_way(self, team_id: str, channel_id: str, thread_ts: str) -> bool:
-        """Whether an edit queued or running on this instance continues the thread."""
-        return bool(self._editing.get((team_id, channel_id, thread_ts)))
-
-    async def after_edits(
-        self, team_id: str, channel_id: str, thread_ts: str, *, timeout_s: float
-    ) -> None:
-        """Wait until the edits under way in the thread (this instance's) have ended, at most
-        ``timeout_s`` seconds."""
-        events = list(self._editing.get((team_id, channel_id, thread_ts), {}).values())
-        if not events:
-            return
-        waiters = [asyncio.ensure_future(event.wait()) for event in events]
-        try:
-            await asyncio.wait(waiters, timeout=timeout_s)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
+    def take_place(self, destination: Destination) -> Place:
+        """An instruction in ``destination``'s thread takes its place in line: it continues the
+        edits queued or running here before it (:meth:`Place.wait`), and the ones after it
+        continue from it. The place passes to its job (:meth:`Place.become`) and ends at
+        :meth:`settled`; one left without a job ends at :meth:`Place.leave`."""
+        key = (destination.team_id, destination.channel_id, destination.thread_ts or "")
+        in_thread = self._editing.setdefault(key, {})
+        before = list(in_thread.values())
+        token = f"place-{uuid.uuid4().hex}"
+        in_thread[token] = asyncio.Event()
+        return Place(self._editing, key, token, before)
 
     def uploading(self, job: Job) -> None:
         """``job``'s images are being posted now: a reply in its channel waits for its turn to
@@ -225,3 +210,42 @@ def _release(waits: dict[Any, dict[str, asyncio.Event]], key: Any, job_id: str) 
         event.set()
     if not jobs:
         waits.pop(key, None)
+
+
+class Place:
+    """An instruction's place in its thread's line of edits (:meth:`Threads.take_place`):
+    ``before`` are the events of the edits ahead of it."""
+
+    def __init__(
+        self,
+        waits: dict[tuple[str, str, str], dict[str, asyncio.Event]],
+        key: tuple[str, str, str],
+        token: str,
+        before: list[asyncio.Event],
+    ) -> None:
+        self._waits, self._key, self._token, self.before = waits, key, token, before
+        self._given = False
+
+    async def wait(self, timeout_s: float) -> None:
+        """Wait until the edits ahead have ended, at most ``timeout_s`` seconds."""
+        if not self.before:
+            return
+        waiters = [asyncio.ensure_future(event.wait()) for event in self.before]
+        try:
+            await asyncio.wait(waiters, timeout=timeout_s)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    def become(self, job: Job) -> None:
+        """The place is ``job``'s now: :meth:`Threads.settled` ends it."""
+        in_thread = self._waits.get(self._key, {})
+        if self._token in in_thread:
+            in_thread[job.id] = in_thread.pop(self._token)
+        self._given = True
+
+    def leave(self) -> None:
+        """Give the place up when no job came of it; nothing once it is a job's. Safe to
+        repeat."""
+        if not self._given:
+            _release(self._waits, self._key, self._token)

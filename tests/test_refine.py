@@ -286,7 +286,17 @@ async def test_a_follow_up_sent_while_an_edit_is_made_continues_from_that_edit(
             ]
         )
         assert told[0]["user"] == "U1" and len(sent) == 2  # waits; nothing sent yet
+        await mention(imagine, "and a sun", result.ts, "1700009000.000300")  # a third, at once
+        await imagine.slack.wait_for(
+            lambda: (
+                len([e for e in imagine.slack.ephemerals if "version being made" in e["text"]]) == 2
+            )
+        )
         gate.set()
-        await imagine.slack.wait_for(lambda: len(results(imagine)) == 3)
+        await imagine.slack.wait_for(lambda: len(results(imagine)) == 4)
         assert bodies[2]["previous_response_id"] == "resp_2"  # the green kite, not the first
         assert bodies[2]["input"] == "now add a second kite"
+        assert bodies[3]["previous_response_id"] == "resp_3"  # and the third, the second's
+        assert bodies[3]["input"] == "and a sun"
+        # every place in line is given back once its job has ended
+        await imagine.slack.wait_for(lambda: not imagine.services.threads._editing)

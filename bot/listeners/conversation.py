@@ -61,7 +61,10 @@ async def refine(
 ) -> None:
     """An instruction in the thread of ``turn``: edit its image (``#k`` or the default),
     with attached images as extra input. ``settings`` are the request's effective settings.
-    Bad input is answered, before OpenAI is called."""
+    Bad input is answered, before OpenAI is called. Follow-ups chain: an instruction that names
+    no image, sent while edits of the thread are queued or running here, is told so, waits for
+    them (at most their deadline and wait for capacity) and continues from the latest result."""
+    place = services.threads.take_place(destination)
     try:
         instruction = parse_instruction(
             text,
@@ -75,37 +78,24 @@ async def refine(
         if instruction.kind == "help":
             await notify(client, destination, _help(settings))
             return
-        if not instruction.named:  # "the latest version": wait for the one being made here
-            turn = await _after_edits_under_way(services, client, turn, destination, settings)
+        if place.before and not instruction.named:  # "the latest version": the one being made
+            await notify(client, destination, messages.EDIT_AFTER_CURRENT)
+            await place.wait(settings.job_timeout_s + settings.max_wait_s)
+            root = destination.thread_ts or ""
+            turn = await services.threads.store.latest(turn.team_id, turn.channel_id, root) or turn
         if files:
             job = attached_edit_job(client, turn, instruction, files, destination, settings)
         else:
             job = edit_job(client, turn, instruction, destination, settings)
+        place.become(job)
     except UserInputError as exc:
         await notify(client, destination, exc.text)
         return
+    finally:
+        place.leave()  # a no-op once the place is the job's
     await submit(services, client, job, settings)
-    if services.jobs.get(job.id) is not None:  # accepted: the next instruction waits for it
-        services.threads.editing(job)
-
-
-async def _after_edits_under_way(
-    services: Services,
-    client: AsyncWebClient,
-    turn: Turn,
-    destination: Destination,
-    settings: Settings,
-) -> Turn:
-    """Follow-ups chain: when an edit of this thread is queued or running here, tell the person
-    and wait for it (at most its deadline and wait for capacity), then continue from the latest
-    result. ``turn`` when there is none, or nothing newer came of it."""
-    team, channel, root = destination.team_id, destination.channel_id, destination.thread_ts
-    if root is None or not services.threads.edits_under_way(team, channel, root):
-        return turn
-    await notify(client, destination, messages.EDIT_AFTER_CURRENT)
-    limit_s = settings.job_timeout_s + settings.max_wait_s
-    await services.threads.after_edits(team, channel, root, timeout_s=limit_s)
-    return await services.threads.store.latest(team, channel, root) or turn
+    if services.jobs.get(job.id) is None:  # refused, or already over: nobody waits for it
+        services.threads.settled(job)
 
 
 async def generate(
