@@ -62,10 +62,14 @@ async def persist(services: Services, job: Job) -> None:
 
 async def forget(services: Services, job: Job) -> None:
     """The job will not run (refused, cancelled while waiting): drop it from the journal."""
+    await _drop(services, job.id)
+
+
+async def _drop(services: Services, job_id: str) -> None:
     try:
-        await services.store.journal.done(job.id)
+        await services.store.journal.done(job_id)
     except Exception:  # the next claim finds it and tells its owner; nothing is lost
-        log.exception("could not drop job %s from the journal", job.id)
+        log.exception("could not drop job %s from the journal", job_id)
 
 
 async def resume_orphans(services: Services) -> int:
@@ -77,7 +81,8 @@ async def resume_orphans(services: Services) -> int:
         job = job_from(claimed.payload)
         if job is not None and needs_inputs(job):
             job = await _with_inputs(services, job)
-        if job is None:
+        if job is None:  # claimed, but it cannot run: out of the journal, its owner is told
+            await _drop(services, claimed.job_id)
             lost.append(claimed)
             continue
         job.control.resumable = True

@@ -125,3 +125,40 @@ async def test_an_interrupted_edit_resumes_from_its_image(start_imagine, openai_
         assert bodies[1]["previous_response_id"] == "resp_1"
         assert bodies[1]["input"] == "make it teal"
         assert results(imagine)[1].thread_ts == result.ts
+
+
+async def test_an_interrupted_edit_whose_image_is_gone_is_told_once(
+    start_imagine, openai_mock
+) -> None:
+    """The image it continued is no longer kept: it cannot resume, its owner gets the notice,
+    and it leaves the journal (it is not claimed and told again at the next start)."""
+    numbered_responses(openai_mock)
+    async with start_imagine() as imagine:
+        result = await first_result(imagine)
+        parent = await imagine.services.threads.store.latest("T1", "C1", result.ts)
+        assert parent is not None and parent.image_request() is not None
+        edit = Job(
+            request=parent.image_request(),  # type: ignore[arg-type]
+            destination=Destination(
+                team_id="T1", channel_id="C1", user_id="U1", thread_ts=result.ts
+            ),
+            source="edit",
+            parent_id=parent.job_id,
+            parent_image=1,
+        )
+        journal = imagine.services.store.journal
+        entry = journal.entry(
+            edit.id, team_id="T1", user_id="U1", payload=payload_of(edit)[0], resumable=True
+        )
+        entry["instance_id"] = "a-process-that-is-gone"
+        await journal.accept(entry)
+        later = utc_now() + timedelta(
+            days=imagine.services.settings.conversation_retention_days + 1
+        )
+        await imagine.services.threads.store.expire(now=later)
+        assert await resume_orphans(imagine.services) == 0
+        await imagine.slack.wait_for(
+            lambda: [e for e in imagine.slack.ephemerals if "Imagine restarted" in e["text"]]
+        )
+        assert await journal.state_of(edit.id) is None
+        assert openai_mock["responses"].call_count == 1
