@@ -85,7 +85,7 @@ def build_modal(
                 action_id=ACTION_ID,
                 multiline=True,
                 max_length=input_max_length(settings.prompt_max_chars),
-                initial_value=prefill[: settings.prompt_max_chars] or None,
+                initial_value=prefill[: input_max_length(settings.prompt_max_chars)] or None,
                 placeholder="A watercolour fox in a snowy forest",
             ),
         ),

@@ -242,6 +242,11 @@ async def test_modals_cap_the_prompt_input_at_block_kits_3000(start_imagine, ope
     (the fake Slack refuses a larger max_length, as Slack does)."""
     numbered_responses(openai_mock)
     async with start_imagine(prompt_max_chars=5000) as imagine:
+        await imagine.message_shortcut(
+            "imagine_slide", {"ts": "1700000900.000100", "text": "x" * 4000}
+        )
+        await imagine.slack.wait_for(lambda: imagine.slack.views)  # a long message, cut to fit
+        imagine.slack.views.clear()
         await imagine.command("")
         await imagine.slack.wait_for(lambda: imagine.slack.views)
         result = await first_result(imagine)
