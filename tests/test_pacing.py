@@ -294,3 +294,16 @@ def test_a_429_on_requests_counts_on_less_of_requests_only() -> None:
     model.rate_limit(1.0, 1.0, message)
     assert model.buckets["requests"].factor < 1.0
     assert model.buckets["images"].factor == 1.0
+
+
+def test_a_named_limit_replaces_a_guess_and_a_tokens_limit_makes_none() -> None:
+    model = PaceModel(now=0, rng=random.Random(1))
+    model.observe(0.1, model.admit(0, 1), {})
+    model.rate_limit(1.0, 20.0, "Rate limit reached on tokens per min (TPM): Limit 100, Used 99")
+    assert model.buckets == {}  # a tokens limit: the hint holds the calls, no images guess
+    model.rate_limit(30.0, 6.0, "Too many requests")
+    assert model.buckets["images"].guessed
+    stated = "Rate limit reached on images per minute (IPM): Limit 20, Used 20. Try again in 3s."
+    model.rate_limit(40.0, 3.0, stated)
+    bucket = model.buckets["images"]
+    assert (bucket.capacity, bucket.guessed) == (20, False)

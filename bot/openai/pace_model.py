@@ -307,14 +307,18 @@ class PaceModel:
         message names, or else guess one image per ``hint_s`` seconds (the wait it asked for)
         and adapt (OPENAI_IMAGES_PER_MINUTE states the real limit), so that the calls held
         back do not all go at once when the hint has passed. Returns the bucket it made."""
-        if stated is not None and stated.dimension in BUCKET_DIMENSIONS and stated.limit > 0:
+        if stated is not None and stated.dimension not in BUCKET_DIMENSIONS:
+            return None  # e.g. tokens: the cost of a call is not known ahead; the hint holds
+        if stated is not None and stated.limit > 0:
             known = self.buckets.get(stated.dimension)
             if stated.dimension == "images":
                 known = known or next(
                     (b for d, b in self.buckets.items() if is_images_dimension(d)), None
                 )
-            if known is not None:
+            if known is not None and not known.guessed:
                 return None
+            if known is not None:  # a guess: the limit named now replaces it
+                self.buckets = {d: b for d, b in self.buckets.items() if b is not known}
             rate = stated.limit / self.period_s
             made = Bucket(stated.limit, rate, stated.limit - stated.used, now, synthetic=True)
             self.buckets[stated.dimension] = made
