@@ -320,7 +320,14 @@ async def test_python_m_bot_warns_about_a_near_shutdown_and_serves() -> None:
 
 @pytest.mark.parametrize(
     "answered",
-    ["2026-12-20", "2026-12-20T00:00:00Z", "2026-12-20T23:30:00-01:00", 1797724800, 1797724800.0],
+    [
+        "2026-12-20",
+        "2026-12-20T00:00:00Z",
+        "2026-12-20T23:30:00-01:00",
+        1797724800,
+        1797724800.0,
+        "1797724800",
+    ],
 )
 async def test_a_shutdown_date_is_read_in_any_form_openai_gives_dates(
     make_settings: Any, answered: Any
@@ -362,3 +369,17 @@ async def test_a_404_for_an_unknown_image_model_names_the_current_one(make_setti
             await check_models(settings, today=TODAY)
     [problem] = info.value.problems
     assert "IMAGE_MODEL=gpt-image-2 instead" in problem
+
+
+@pytest.mark.parametrize("answered", [True, "soon", [], {"date": "2026-12-20"}])
+async def test_an_unreadable_shutdown_date_counts_as_none(
+    make_settings: Any, answered: Any
+) -> None:
+    model = {"id": "gpt-image-2", "object": "model", "created": 1, "owned_by": "openai"}
+    with respx.mock(base_url="https://api.openai.com/v1") as router:
+        router.get("/models/gpt-image-2").respond(json={**model, "shutdown_date": answered})
+        notices = await check_models(
+            make_settings(openai_base_url="https://api.openai.com/v1", image_api="images"),
+            today=TODAY,
+        )
+    assert notices == []  # not 1970-01-01 for true, and no table date for gpt-image-2

@@ -23,6 +23,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
@@ -50,7 +51,7 @@ class ModelObject(BaseModel):
     object: str = "model"
     created: int | None = None
     owned_by: str | None = None
-    shutdown_date: str | int | float | None = None
+    shutdown_date: Any = None  # read by shutdown(), not coerced (true is not 1970-01-01)
 
     def shutdown(self) -> date | None:
         """``shutdown_date`` as a date (UTC): ``YYYY-MM-DD`` as the spec has it, and also an
@@ -60,8 +61,12 @@ class ModelObject(BaseModel):
         try:
             if isinstance(value, bool) or value is None or value == "":
                 return None
+            if isinstance(value, str) and value.strip().isdigit():
+                value = int(value)  # Unix seconds as a string
             if isinstance(value, int | float):
                 return datetime.fromtimestamp(value, UTC).date()
+            if not isinstance(value, str):
+                return None
             if len(value) == 10:
                 return date.fromisoformat(value)
             moment = datetime.fromisoformat(value)
