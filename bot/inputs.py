@@ -97,6 +97,9 @@ def usable_message_images(
             usable.append(str(file["id"]))
             continue
         mimetype, name = str(file.get("mimetype") or "").lower(), _name(file)
+        if file.get("mode") in _UNUSABLE_MODES:  # deleted, hidden by the plan's limit, …
+            reasons.append(messages.input_unavailable(name))
+            continue
         declared = _declared_type(file)
         if declared is None:
             if mimetype.startswith("image/"):  # else not an image: not "an image from it"

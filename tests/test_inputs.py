@@ -297,7 +297,12 @@ def test_a_generic_mimetype_defers_to_the_filetype() -> None:
         {"id": "F1", "name": "x.png", "mimetype": "application/octet-stream", "filetype": "png",
          "size": 10, "url_private_download": "https://files.example/x.png"},
         {"id": "F2", "name": "y.gif", "mimetype": "image/gif", "filetype": "gif", "size": 10},
+        {"id": "F3", "name": "z.png", "mimetype": "image/png", "mode": "tombstone"},
     ]  # fmt: skip
     usable, reasons = usable_message_images(files, max_bytes=100, max_images=4)
-    assert usable == ["F1"] and reasons == ["y.gif is a GIF; attach a PNG, JPEG or WebP."]
+    assert usable == ["F1"]
+    assert reasons == [
+        "y.gif is a GIF; attach a PNG, JPEG or WebP.",
+        messages.input_unavailable("z.png"),
+    ]
     check_input_files(files[:1], max_bytes=100, max_images=4)  # no error
