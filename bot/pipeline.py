@@ -146,25 +146,42 @@ class Pipeline:
         try:
             slack = await self._clients.for_team(destination.team_id, destination.enterprise_id)
         except errors.NotInstalledError as exc:
-            await self._not_installed(job, exc, started)
+            log.warning("job %s dropped: team %s has no installation", job.id, exc.team_id)
+            await self._ended_early(job, type(exc).__name__, exc, started, messages.NOT_INSTALLED)
+            return
+        except asyncio.CancelledError:
+            if not job.control.cancelled:
+                raise  # shutdown
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # cancelled by its owner: this task ends normally
+            await self._ended_early(job, "cancelled", None, started, messages.CANCELLED)
             return
         await self._run(job, slack, started)
 
-    async def _not_installed(self, job: Job, exc: errors.NotInstalledError, started: float) -> None:
-        outcome = type(exc).__name__
-        log.warning("job %s dropped: team %s has no installation", job.id, exc.team_id)
+    async def _ended_early(
+        self,
+        job: Job,
+        outcome: str,
+        error: BaseException | None,
+        started: float,
+        error_text: str,
+    ) -> None:
+        """``job`` ended before it could start (its workspace uninstalled the app, or its owner
+        cancelled it): recorded, out of the journal and of its thread's line, its watcher told."""
         if self._threads is not None:
             self._threads.settled(job)
         if self._recorder:
             await self._recorder.started(job)
-            await self._recorder.finished(job, outcome=outcome, error=exc)
+            await self._recorder.finished(job, outcome=outcome, error=error)
+        await self._journal_done(job)
         self._log(job, started, 0, outcome)
         if self._metrics is not None:
             self._metrics.job_done(
                 job.source, self._model, job.request.quality, outcome, job.created_at
             )
         if job.watch:
-            job.watch.settle(JobResult(outcome, error_text=messages.NOT_INSTALLED))
+            job.watch.settle(JobResult(outcome, error_text=error_text))
 
     async def _run(self, job: Job, slack: AsyncWebClient, started: float) -> None:
         progress = Progress(slack, job.destination)

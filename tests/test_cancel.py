@@ -131,3 +131,34 @@ def test_cancel_blocks_are_what_slack_sdk_models_make() -> None:
     assert second == expected
     with pytest.raises(SlackObjectFormationError):
         cancel_blocks("x" * 3001, "0123456789ab")
+
+
+async def test_a_cancel_while_the_job_is_starting_is_recorded(
+    start_imagine, openai_mock, monkeypatch
+) -> None:
+    """The job is cancelled while it looks up its workspace's Slack client (OAuth mode can take
+    a database read): it ends 'cancelled', gives its reservation back and leaves the journal."""
+    entered = asyncio.Event()
+    release = asyncio.Event()
+
+    async with start_imagine(user_daily_image_limit=10) as imagine:
+        clients = imagine.services.clients
+        real_for_team = clients.for_team
+
+        async def slow_for_team(team_id: str, enterprise_id: str | None = None) -> Any:
+            entered.set()
+            await release.wait()
+            return await real_for_team(team_id, enterprise_id)
+
+        monkeypatch.setattr(clients, "for_team", slow_for_team)
+        running = await imagine.command("a fox", user="U1")
+        job_id = cancel_value(running)
+        await asyncio.wait_for(entered.wait(), 5)
+        await imagine.click(CANCEL_ACTION_ID, job_id, user="U1")
+        await imagine.slack.wait_for(lambda: imagine.services.jobs.running == 0)
+        store = imagine.services.store
+        record = await store.history.record(job_id)
+        assert record is not None and record.status == "cancelled", record
+        assert (await store.reports.usage("T1", "U1")).today.images == 0
+        assert await store.journal.state_of(job_id) is None
+        assert openai_mock["responses"].call_count == 0
