@@ -93,9 +93,11 @@ async def refine(
         return
     finally:
         place.leave()  # a no-op once the place is the job's
-    await submit(services, client, job, settings)
-    if services.jobs.get(job.id) is None:  # refused, or already over: nobody waits for it
-        services.threads.settled(job)
+    try:
+        await submit(services, client, job, settings)
+    finally:
+        if services.jobs.get(job.id) is None:  # refused, failed or over: nobody waits for it
+            services.threads.settled(job)
 
 
 async def generate(
