@@ -184,10 +184,23 @@ def inputs_again(
     number = parent_image or DEFAULT_IMAGE
     if not files:
         return continue_from(client, parent, number, settings)
+    return with_files(client, parent, number, [{"id": file_id} for file_id in files], settings)
+
+
+def with_files(
+    client: AsyncWebClient,
+    parent: Turn,
+    number: int,
+    files: list[dict[str, Any]],
+    settings: Settings,
+) -> EditInputs:
+    """Inputs that edit image ``number`` of ``parent`` together with ``files`` (people's images,
+    file objects or ``{"id": ...}``): all are sent as input images, downloaded inside the job.
+    Raises :class:`UserInputError` when there is no such image."""
     image = parent.image(number)
     if image is None:
         raise UserInputError(messages.no_such_image(number, len(parent.images)), field="image")
-    chosen = [{"id": image.file_id}, *({"id": file_id} for file_id in files)]
+    chosen = [{"id": image.file_id}, *(dict(file) for file in files)]
 
     async def images() -> list[InputImage]:
         return await download_input_images(
@@ -248,28 +261,16 @@ def attached_edit_job(
     """An edit of ``parent``'s image that also uses the files attached to the instruction
     ("put this logo on it"): the image and the attachments are all sent as input images.
     Raises :class:`UserInputError` for a bad option or image number, or too many files."""
-    image = parent.image(instruction.number)
-    if image is None:
-        raise UserInputError(messages.no_such_image(instruction.number, len(parent.images)))
     check_input_files(
         files, max_bytes=settings.max_input_image_bytes, max_images=settings.max_input_images
     )
     request = edit_request(instruction.text, instruction.options, parent, settings)
-    chosen = [{"id": image.file_id}, *(dict(file) for file in files)]
-
-    async def images() -> list[InputImage]:
-        return await download_input_images(
-            client,
-            chosen,
-            max_bytes=settings.max_input_image_bytes,
-            max_images=len(chosen),
-        )
-
+    inputs = with_files(client, parent, instruction.number, files, settings)
     return Job(
         request=request,
         destination=destination,
         source="edit",
-        inputs=EditInputs(images=images, action="edit"),
+        inputs=inputs,
         parent_id=parent.job_id,
         parent_image=instruction.number,
         image_named=instruction.named,

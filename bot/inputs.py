@@ -96,19 +96,13 @@ def usable_message_images(
         if file.get("file_access") == "check_file_info":
             usable.append(str(file["id"]))
             continue
-        mimetype, name = str(file.get("mimetype") or "").lower(), _name(file)
-        if file.get("mode") in _UNUSABLE_MODES:  # deleted, hidden by the plan's limit, …
-            reasons.append(messages.input_unavailable(name))
-            continue
-        declared = _declared_type(file)
-        if declared is None:
-            if mimetype.startswith("image/"):  # else not an image: not "an image from it"
-                filetype = str(file.get("filetype") or "")
-                reasons.append(messages.input_not_an_image(name, mimetype, filetype))
-            continue
-        size = file.get("size")
-        if isinstance(size, int) and size > max_bytes:
-            reasons.append(messages.input_too_big(name, size, max_bytes))
+        mimetype = str(file.get("mimetype") or "").lower()
+        if _declared_type(file) is None and not mimetype.startswith("image/"):
+            continue  # not an image at all: not "an image from the message"
+        try:  # deleted, hidden by the plan's limit, not PNG/JPEG/WebP, too big
+            _check_metadata(file, max_bytes, downloadable=False)
+        except InputFileError as exc:
+            reasons.append(exc.text)
             continue
         usable.append(str(file["id"]))
     if len(usable) > max_images:
@@ -137,9 +131,9 @@ async def _resolve(client: AsyncWebClient, file: dict[str, Any]) -> dict[str, An
     return {**file, **resolved}
 
 
-def _check_metadata(file: dict[str, Any], max_bytes: int) -> str:
-    """Raise :class:`InputFileError` for a file that cannot be used by its metadata alone;
-    return its declared image type."""
+def _check_metadata(file: dict[str, Any], max_bytes: int, *, downloadable: bool = True) -> str:
+    """Raise :class:`InputFileError` for a file that cannot be used by its metadata alone
+    (``downloadable``: its URL must be there too); return its declared image type."""
     name = _name(file)
     if file.get("mode") in _UNUSABLE_MODES:
         raise InputFileError(messages.input_unavailable(name), reason="unavailable", file_name=name)
@@ -157,7 +151,7 @@ def _check_metadata(file: dict[str, Any], max_bytes: int) -> str:
         raise InputFileError(
             messages.input_too_big(name, size, max_bytes), reason="too_big", file_name=name
         )
-    if not (file.get("url_private_download") or file.get("url_private")):
+    if downloadable and not (file.get("url_private_download") or file.get("url_private")):
         raise InputFileError(messages.input_unavailable(name), reason="unavailable", file_name=name)
     return declared
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from bot.jobs import Job
+from bot.jobs import Destination, Job
 from bot.request import ImageRequest
 
 
@@ -74,6 +74,23 @@ class RegenerateEntry:
             channel_id=destination.channel_id,
             thread_ts=destination.thread_ts,
             continues=continues,
+        )
+
+    def job_for(self, destination: Destination) -> Job:
+        """The job that runs the request again for ``destination`` (whoever clicked): source
+        ``regenerate``, or for one that started from images the continuation's source, parent
+        and files, its inputs still to be made (:func:`bot.edits.with_inputs_again`)."""
+        continues = self.continues
+        if continues is None:
+            return Job(request=self.request, destination=destination, source="regenerate")
+        return Job(
+            request=self.request,
+            destination=destination,
+            source=continues.source,  # type: ignore[arg-type]
+            parent_id=continues.parent_id,
+            parent_image=continues.parent_image,
+            image_named=continues.image_named,
+            input_files=continues.files,
         )
 
 

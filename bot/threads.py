@@ -141,13 +141,8 @@ class Threads:
         is still unknown (at most 5, newest first) are located, waiting up to ``wait_s``
         seconds."""
         posting = list(self._uploading.get((team_id, channel_id), {}).values())
-        if posting:  # a result (maybe the latest version here) is being posted right now
-            waiters = [asyncio.ensure_future(event.wait()) for event in posting]
-            try:
-                await asyncio.wait(waiters, timeout=wait_s)
-            finally:
-                for waiter in waiters:
-                    waiter.cancel()
+        # a result (maybe the latest version here) may be being posted right now
+        await _wait_all(posting, wait_s)
         turn = await self.store.latest(team_id, channel_id, thread_ts)
         if turn is not None:
             return turn
@@ -202,6 +197,18 @@ class Threads:
         await self.tracker.aclose()
 
 
+async def _wait_all(events: list[asyncio.Event], timeout_s: float) -> None:
+    """Wait until every one of ``events`` is set, at most ``timeout_s`` seconds."""
+    if not events:
+        return
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout_s)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
 def _release(waits: dict[Any, dict[str, asyncio.Event]], key: Any, job_id: str) -> None:
     """Set and forget ``job_id``'s event under ``key`` of ``waits``."""
     jobs = waits.get(key, {})
@@ -228,14 +235,7 @@ class Place:
 
     async def wait(self, timeout_s: float) -> None:
         """Wait until the edits ahead have ended, at most ``timeout_s`` seconds."""
-        if not self.before:
-            return
-        waiters = [asyncio.ensure_future(event.wait()) for event in self.before]
-        try:
-            await asyncio.wait(waiters, timeout=timeout_s)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
+        await _wait_all(self.before, timeout_s)
 
     def become(self, job: Job) -> None:
         """The place is ``job``'s now: :meth:`Threads.settled` ends it."""

@@ -171,9 +171,7 @@ def is_from_a_person(event: dict, bot_user_id: str | None) -> bool:
     """True for a person's new message or mention (plain or with files); False for edits
     (a ``subtype``, or an ``edited`` mark), deletions, other subtypes, bots (``bot_id``: no
     loops with other apps) and the app itself (platform.md, "DMs and the Messages tab")."""
-    if event.get("subtype") not in ACTED_ON_SUBTYPES or event.get("bot_id"):
-        return False
-    if event.get("edited"):
+    if event.get("subtype") not in ACTED_ON_SUBTYPES or event.get("bot_id") or event.get("edited"):
         return False
     user = event.get("user")
     return bool(user) and user != bot_user_id

@@ -288,13 +288,13 @@ class PaceModel:
                 continue
             # Count on less, but once per hint for a bucket made from 429s: a burst sent
             # before anything was known comes back as a burst of 429s about one limit.
-            if not bucket.synthetic or now >= bucket.settled_at:
-                if bucket is made:
-                    pass
-                elif bucket.guessed:  # refused: the limit is lower than guessed
+            counts = not bucket.synthetic or now >= bucket.settled_at
+            if counts and bucket is not made:  # the one just made already says this 429
+                if bucket.guessed:  # refused: the limit is lower than guessed
                     bucket.resize(min(bucket.capacity * BACK_OFF, guess), self.period_s)
                 else:
                     bucket.factor = max(bucket.factor * BACK_OFF, MIN_SHARE)
+            if counts:
                 bucket.settled_at = now + hint
             # one token when the hint has passed, not before
             bucket.set(now, min(bucket.level(now), 1.0 - hint * bucket.share))

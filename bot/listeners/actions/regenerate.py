@@ -14,7 +14,7 @@ from bot import messages
 from bot.delivery import notify
 from bot.edits import with_inputs_again
 from bot.errors import UserInputError
-from bot.jobs import Destination, Job
+from bot.jobs import Destination
 from bot.listeners.common import ack_blocks, enqueue, services_of
 from bot.payloads import BlockAction
 
@@ -51,17 +51,8 @@ async def regenerate(
         await notify(client, destination, messages.REGENERATE_EXPIRED)
         return
     settings = await services.settings_for(destination.team_id, context.enterprise_id)
-    job = Job(request=entry.request, destination=destination, source="regenerate")
-    if (continues := entry.continues) is not None:  # from the same images (issue #8)
-        job = Job(
-            request=entry.request,
-            destination=destination,
-            source=continues.source,  # type: ignore[arg-type]
-            parent_id=continues.parent_id,
-            parent_image=continues.parent_image,
-            image_named=continues.image_named,
-            input_files=continues.files,
-        )
+    job = entry.job_for(destination)
+    if entry.continues is not None:  # from the same images (issue #8)
         try:
             job = await with_inputs_again(
                 job, client=client, settings=settings, threads=services.threads
