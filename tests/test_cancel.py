@@ -23,7 +23,9 @@ def cancel_value(answer: Any) -> str:
     raise AssertionError(f"no Cancel button in {answer.body}")
 
 
-async def test_owner_cancels_waiting_and_running_requests(start_imagine, openai_mock) -> None:
+def held_openai(openai_mock: Any) -> tuple[asyncio.Event, list[str]]:
+    """Make OpenAI hold every answer until the returned event is set; the list records each
+    call as it arrives."""
     gate = asyncio.Event()
     calls: list[str] = []
 
@@ -33,6 +35,11 @@ async def test_owner_cancels_waiting_and_running_requests(start_imagine, openai_
         return responses_answer(request)
 
     openai_mock["responses"].mock(side_effect=slow)
+    return gate, calls
+
+
+async def test_owner_cancels_waiting_and_running_requests(start_imagine, openai_mock) -> None:
+    gate, calls = held_openai(openai_mock)
     async with start_imagine(max_concurrent_jobs=1, user_daily_image_limit=10) as imagine:
         running = await imagine.command("a running fox", user="U1")
         waiting = await imagine.command("a waiting fox", user="U2")
@@ -77,15 +84,7 @@ async def test_a_second_click_on_cancel_changes_nothing(start_imagine, openai_mo
     """Two clicks on a running request's Cancel (an impatient owner): the second must not cut
     short the first one's clean-up, so the history still says cancelled and the reservation
     is given back."""
-    gate = asyncio.Event()
-    calls: list[str] = []
-
-    async def slow(request: httpx.Request) -> httpx.Response:
-        calls.append("call")
-        await gate.wait()
-        return responses_answer(request)
-
-    openai_mock["responses"].mock(side_effect=slow)
+    gate, calls = held_openai(openai_mock)
     async with start_imagine(user_daily_image_limit=10) as imagine:
         running = await imagine.command("a running fox", user="U1")
         job_id = cancel_value(running)

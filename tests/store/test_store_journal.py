@@ -14,6 +14,8 @@ from typing import cast
 from sqlalchemy import Table, update
 
 from bot.job_payload import job_from, needs_inputs, payload_of
+from bot.jobs import Job
+from bot.store import Store
 from bot.store.models import InstanceRow
 from bot.store.quota import utc_now
 from tests.store.support import make_job, open_store, spawn_worker
@@ -251,20 +253,9 @@ async def test_a_reservation_writes_its_journal_entry_in_its_own_transaction(db_
     try:
         first, second = make_job(user="U1", n=2), make_job(user="U1", n=2)
 
-        async def reserve(job):  # type: ignore[no-untyped-def]
-            payload, resumable = payload_of(job)
-            entry = store.journal.entry(
-                job.id, team_id="T1", user_id="U1", payload=payload, resumable=resumable
-            )
-            await store.reservations.check_and_reserve(
-                job,
-                user_daily_image_limit=3,
-                monthly_budget_usd=None,
-                admin_user_ids=frozenset(),
-                journal_entry=entry,
-            )
-
-        results = await asyncio.gather(reserve(first), reserve(second), return_exceptions=True)
+        results = await asyncio.gather(
+            reserve(store, first, limit=3), reserve(store, second, limit=3), return_exceptions=True
+        )
         assert results[0] is None and isinstance(results[1], QuotaExceededError)
         assert await store.journal.owned() == [first.id]
         assert await store.journal.state_of(first.id) == "waiting"
@@ -281,28 +272,15 @@ async def test_a_request_cancelled_while_its_process_was_gone_gives_back_its_res
     back the images it reserved, so the owner's next request fits the daily limit again."""
     from bot.store.quota import QuotaExceededError
 
-    async def reserve(store, job):  # type: ignore[no-untyped-def]
-        payload, resumable = payload_of(job)
-        entry = store.journal.entry(
-            job.id, team_id="T1", user_id="U1", payload=payload, resumable=resumable
-        )
-        await store.reservations.check_and_reserve(
-            job,
-            user_daily_image_limit=1,
-            monthly_budget_usd=None,
-            admin_user_ids=frozenset(),
-            journal_entry=entry,
-        )
-
     gone = await open_store(db_url)
     cancelled = make_job(user="U1", prompt="cancel me")
-    await reserve(gone, cancelled)
+    await reserve(gone, cancelled, limit=1)
     await gone.close()
 
     live = await open_store(db_url)
     try:
         try:
-            await reserve(live, make_job(user="U1", prompt="too many"))
+            await reserve(live, make_job(user="U1", prompt="too many"), limit=1)
             raise AssertionError("the daily limit of 1 should be used up")
         except QuotaExceededError:
             pass
@@ -311,6 +289,22 @@ async def test_a_request_cancelled_while_its_process_was_gone_gives_back_its_res
         await live.journal.claim(max_age_s=1800)
         record = await live.history.record(cancelled.id)
         assert record is not None and (record.status, record.images) == ("cancelled", 0)
-        await reserve(live, make_job(user="U1", prompt="next"))  # fits again
+        await reserve(live, make_job(user="U1", prompt="next"), limit=1)  # fits again
     finally:
         await live.close()
+
+
+async def reserve(store: Store, job: Job, *, limit: int) -> None:
+    """Reserve ``job`` (team T1, user U1) against a daily limit of ``limit`` images, its journal
+    entry written in the reservation's transaction; raises ``QuotaExceededError`` when refused."""
+    payload, resumable = payload_of(job)
+    entry = store.journal.entry(
+        job.id, team_id="T1", user_id="U1", payload=payload, resumable=resumable
+    )
+    await store.reservations.check_and_reserve(
+        job,
+        user_daily_image_limit=limit,
+        monthly_budget_usd=None,
+        admin_user_ids=frozenset(),
+        journal_entry=entry,
+    )
