@@ -19,6 +19,8 @@ lock makes instances that start together migrate one after the other.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +101,14 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA journal_mode")
+    if cursor.fetchone()[0].lower() != "wal":
+        # WAL is stored in the file, so one connection setting it is enough. Switching needs an
+        # exclusive lock, and SQLite answers "database is locked" at once, without the busy
+        # timeout, while another connection writes (e.g. a second instance migrating): that
+        # connection then works in rollback-journal mode, and a later one makes the switch.
+        with contextlib.suppress(sqlite3.OperationalError):
+            cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
 

@@ -4,6 +4,7 @@ models."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -76,6 +77,30 @@ async def test_instances_starting_together_migrate_once(db_url: str) -> None:
     stores = await asyncio.gather(*(open_store(db_url) for _ in range(3)))
     for store in stores:
         await store.close()
+
+
+async def test_sqlite_connects_while_another_connection_writes(tmp_path: Path) -> None:
+    # Switching a fresh file to WAL needs an exclusive lock, and SQLite refuses it at once
+    # (no busy timeout) while another instance holds the write lock, e.g. while migrating.
+    path = tmp_path / "imagine.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("CREATE TABLE t (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO t VALUES (1)")
+    engine = database.create_engine(f"sqlite+aiosqlite:///{path}")
+    reader = engine.execution_options(imagine_read_only=True)  # no write lock to wait for
+    try:
+        async with reader.connect() as connection:
+            mode = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
+        assert mode == "delete"  # this connection works without WAL …
+        writer.rollback()
+        await engine.dispose()
+        async with engine.connect() as connection:  # … and the next one switches the file
+            mode = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
+        assert mode == "wal"
+    finally:
+        writer.close()
+        await engine.dispose()
 
 
 async def _command(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
