@@ -203,14 +203,15 @@ async def post_regenerate_button(
     destination: Destination,
     key: str | None,
     extra: Sequence[InteractiveElement] = (),
-) -> None:
+) -> str | None:
     """Post a small message with a Regenerate button (unless ``key`` is ``None``) and ``extra``
-    actions under the images (in their thread); nothing when there is no action at all."""
+    actions under the images (in their thread); nothing when there is no action at all.
+    Returns the message's ts, ``None`` when nothing was posted."""
     if key is None and not extra:
-        return
+        return None
     blocks = regenerate_blocks(messages.REGENERATE_PROMPT, key, extra)
     try:
-        await client.chat_postMessage(
+        answer = await client.chat_postMessage(
             channel=destination.channel_id,
             thread_ts=destination.thread_ts,
             text=messages.REGENERATE_PROMPT,
@@ -218,6 +219,9 @@ async def post_regenerate_button(
         )
     except SlackApiError as exc:
         log.warning("could not post the Regenerate button: %s", exc.response.get("error"))
+        return None
+    ts = answer.get("ts")
+    return ts if isinstance(ts, str) else None
 
 
 class Progress:

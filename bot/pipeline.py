@@ -344,7 +344,9 @@ class Pipeline:
         # variations or people's files (bot.regenerate.Continuation).
         key = await regenerate_key(self._regenerate, job)
         extra = per_image_elements(job.id, len(turn.images)) if turn is not None else []
-        await post_regenerate_button(slack, destination, key, extra)
+        actions_ts = await post_regenerate_button(slack, destination, key, extra)
+        if turn is not None and actions_ts and destination.thread_ts is None and self._threads:
+            await self._threads.actions_posted(turn, actions_ts)  # its thread refines too
         if generation.failures:
             reason = messages.for_error(generation.failures[0])
             await self._tell(

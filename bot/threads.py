@@ -23,6 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.jobs import Destination, Job
 from bot.openai.backends import Generation
@@ -46,7 +47,8 @@ class Threads:
         self._model = model
         # (team, channel) -> job id -> set once the job's result is recorded (or given up)
         self._uploading: dict[tuple[str, str], dict[str, asyncio.Event]] = {}
-        # (team, channel, thread root) -> job id -> set once that edit has ended
+        # (team, channel, thread root) -> job id -> set once that job (an edit, or any result
+        # going to the thread) has ended
         self._editing: dict[tuple[str, str, str], dict[str, asyncio.Event]] = {}
 
     def take_place(self, destination: Destination) -> Place:
@@ -60,6 +62,22 @@ class Threads:
         token = f"place-{uuid.uuid4().hex}"
         in_thread[token] = asyncio.Event()
         return Place(self._editing, key, token, before)
+
+    def making(self, job: Job) -> None:
+        """``job`` (accepted, with its images going to a thread) is now in its thread's line: a
+        reply there that names no image waits for it and continues from its result, also when
+        it is the thread's first result (a mention's, a message shortcut's). :meth:`settled`
+        ends it."""
+        d = job.destination
+        if d.thread_ts:
+            self._editing.setdefault((d.team_id, d.channel_id, d.thread_ts), {}).setdefault(
+                job.id, asyncio.Event()
+            )
+
+    def busy(self, team_id: str, channel_id: str, thread_ts: str) -> bool:
+        """Whether a result for the thread rooted at ``thread_ts`` is queued or being made
+        here."""
+        return bool(self._editing.get((team_id, channel_id, thread_ts)))
 
     def uploading(self, job: Job) -> None:
         """``job``'s images are being posted now: a reply in its channel waits for its turn to
@@ -124,6 +142,15 @@ class Threads:
             only_recorded=destination.thread_ts is not None,  # its thread is known already
         )
         return turn
+
+    async def actions_posted(self, turn: Turn, actions_ts: str) -> None:
+        """``turn`` is a top-level result whose actions were posted as the message
+        ``actions_ts`` right under its images: a reply in that message's thread refines the
+        result too. A database error is logged (the result is delivered already)."""
+        try:
+            await self.store.actions_posted(turn.job_id, actions_ts)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("could not record the actions message of %s: %s", turn.job_id, exc)
 
     async def in_thread(
         self,
@@ -232,6 +259,11 @@ class Place:
     ) -> None:
         self._waits, self._key, self._token, self.before = waits, key, token, before
         self._given = False
+
+    @property
+    def pending(self) -> bool:
+        """Whether an edit ahead has not ended yet."""
+        return not all(event.is_set() for event in self.before)
 
     async def wait(self, timeout_s: float) -> None:
         """Wait until the edits ahead have ended, at most ``timeout_s`` seconds."""

@@ -24,6 +24,7 @@ from tests.fakes.slack_events import (
 )
 from tests.harness import ROOT, Imagine, sign
 from tests.test_refine import numbered_responses, results
+from tests.test_threads import eventually
 
 
 async def dm(imagine: Imagine, text: str, ts: str, **extra: object) -> None:
@@ -48,6 +49,30 @@ async def test_a_dm_is_a_prompt_and_a_reply_in_its_thread_refines_it(
         assert bodies[1]["previous_response_id"] == "resp_1"
         history = await imagine.services.store.reports.recent("T1", "U1")
         assert [item.source for item in history] == ["edit", "dm"]
+
+
+async def test_a_reply_in_the_thread_of_a_results_actions_message_refines_it(
+    start_imagine, openai_mock
+) -> None:
+    """A top-level result is two messages, the images and under them its actions (Regenerate,
+    Edit…, Variations): a reply in either one's thread refines the result."""
+    bodies = numbered_responses(openai_mock)
+    async with start_imagine() as imagine:
+        await dm(imagine, "a lighthouse at dawn", "1700000700.000100")
+        actions = await imagine.slack.wait_for(
+            lambda: [m for m in imagine.slack.messages if m.blocks and not m.files]
+        )
+        assert actions[0].thread_ts is None  # at the DM's top level, under the images
+        await eventually(lambda: imagine.services.threads.store.latest("T1", "D1", actions[0].ts))
+        await dm(imagine, "make it night", "1700000800.000100", thread_ts=actions[0].ts)
+        await imagine.slack.wait_for(lambda: len(results(imagine)) == 2)
+        refined = results(imagine)[1]
+        assert (refined.channel, refined.thread_ts) == ("D1", actions[0].ts)
+        assert bodies[1]["previous_response_id"] == "resp_1"
+        await dm(imagine, "add a moon", "1700000900.000100", thread_ts=actions[0].ts)
+        await imagine.slack.wait_for(lambda: len(results(imagine)) == 3)
+        assert bodies[2]["previous_response_id"] == "resp_2"  # follow-ups chain there too
+        assert not [e for e in imagine.slack.ephemerals if e["text"] == messages.REFINE_NO_RESULT]
 
 
 async def test_dm_noise_never_triggers_anything(start_imagine, openai_mock) -> None:

@@ -305,3 +305,84 @@ async def test_a_follow_up_sent_while_an_edit_is_made_continues_from_that_edit(
         assert bodies[3]["input"] == "and a sun"
         # every place in line is given back once its job has ended
         await imagine.slack.wait_for(lambda: not imagine.services.threads._editing)
+
+
+async def test_a_reply_while_the_threads_first_result_is_made_waits_and_edits_it(
+    start_imagine, openai_mock
+) -> None:
+    """A mention's result goes to the mention's thread; an instruction sent there before that
+    result exists is told so, waits, and continues from it (not a new, unrelated image)."""
+    gate = asyncio.Event()
+    bodies = numbered_responses(openai_mock)
+    answer = openai_mock["responses"].side_effect
+
+    async def slow_first(request: httpx.Request) -> httpx.Response:
+        if not bodies:
+            await gate.wait()
+        return answer(request)
+
+    openai_mock["responses"].mock(side_effect=slow_first)
+    async with start_imagine() as imagine:
+        await mention(imagine, "a red kite", None, "1700009100.000100")
+        await imagine.slack.wait_for(lambda: imagine.services.jobs.running == 1)
+        await mention(imagine, "make it green", "1700009100.000100", "1700009100.000200")
+        told = await imagine.slack.wait_for(
+            lambda: [
+                e for e in imagine.slack.ephemerals if e["text"] == messages.EDIT_AFTER_CURRENT
+            ]
+        )
+        assert told[0]["thread_ts"] == "1700009100.000100" and not bodies  # nothing sent yet
+        gate.set()
+        await imagine.slack.wait_for(lambda: len(results(imagine)) == 2)
+        assert [b["input"] for b in bodies] == ["a red kite", "make it green"]
+        assert bodies[1]["previous_response_id"] == "resp_1"
+        assert {m.thread_ts for m in results(imagine)} == {"1700009100.000100"}
+        await imagine.slack.wait_for(lambda: not imagine.services.threads._editing)
+
+
+async def test_a_reply_waiting_for_a_first_result_that_fails_is_told_nothing_was_made(
+    start_imagine, openai_mock
+) -> None:
+    gate = asyncio.Event()
+    sent: list[dict[str, Any]] = []
+
+    async def refused(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        await gate.wait()
+        error = {"message": "blocked", "type": "image_generation_user_error", "param": None}
+        return httpx.Response(400, json={"error": error | {"code": "moderation_blocked"}})
+
+    openai_mock["responses"].mock(side_effect=refused)
+    async with start_imagine() as imagine:
+        await mention(imagine, "something refused", None, "1700009200.000100")
+        await imagine.slack.wait_for(lambda: len(sent) == 1)
+        await mention(imagine, "#1 make it green", "1700009200.000100", "1700009200.000200")
+        await imagine.slack.wait_for(
+            lambda: any(e["text"] == messages.EDIT_AFTER_CURRENT for e in imagine.slack.ephemerals)
+        )
+        gate.set()
+        await imagine.slack.wait_for(
+            lambda: any(
+                e["text"] == messages.NOTHING_MADE_TO_EDIT for e in imagine.slack.ephemerals
+            )
+        )
+        await imagine.slack.wait_for(lambda: imagine.services.jobs.running == 0)
+        assert len(sent) == 1 and not results(imagine)  # the instruction made no request
+
+
+async def test_a_reply_also_sent_to_the_channel_refines_like_any_reply(
+    start_imagine, openai_mock
+) -> None:
+    """ "Also send to #channel" makes the mention a ``thread_broadcast``: still a person's
+    instruction in the result's thread."""
+    bodies = numbered_responses(openai_mock)
+    async with start_imagine() as imagine:
+        result = await first_result(imagine)
+        event = app_mention_event(
+            "<@UBOT> make the kite green", ts="1700009300.000100", thread_ts=result.ts
+        )
+        event["subtype"] = "thread_broadcast"
+        assert (await imagine.event(event, event_id="EvBroadcast")).status == 200
+        await imagine.slack.wait_for(lambda: len(results(imagine)) == 2)
+        assert bodies[1]["previous_response_id"] == "resp_1"
+        assert bodies[1]["input"] == "make the kite green"

@@ -101,6 +101,7 @@ async def enqueue(
         full = isinstance(exc, QueueFullError)
         services.metrics.refused(job.source, "queue_full" if full else "shutting_down")
         return None, messages.QUEUE_FULL if full else messages.SHUTTING_DOWN
+    services.threads.making(job)  # a reply in its thread continues from it
     running = services.jobs.running_for(job.owner)
     if position > 0 and running >= settings.max_jobs_per_user:
         return position, messages.waiting_own_jobs(job.request.n, position, running)

@@ -51,7 +51,7 @@ async def first_time_post(services: Services, body: dict[str, Any], channel: str
 async def refine(
     services: Services,
     client: AsyncWebClient,
-    turn: Turn,
+    turn: Turn | None,
     text: str,
     destination: Destination,
     settings: Settings,
@@ -62,8 +62,10 @@ async def refine(
     """An instruction in the thread of ``turn``: edit its image (``#k`` or the default),
     with attached images as extra input. ``settings`` are the request's effective settings.
     Bad input is answered, before OpenAI is called. Follow-ups chain: an instruction that names
-    no image, sent while edits of the thread are queued or running here, is told so, waits for
-    them (at most their deadline and wait for capacity) and continues from the latest result."""
+    no image, sent while results for the thread are queued or being made here, is told so,
+    waits for them (at most their deadline and wait for capacity) and continues from the latest
+    result. ``turn`` is ``None`` when the thread's first result is still being made
+    (:meth:`bot.threads.Threads.busy`): then any instruction waits for it."""
     place = services.threads.take_place(destination)
     try:
         instruction = parse_instruction(
@@ -78,11 +80,18 @@ async def refine(
         if instruction.kind == "help":
             await notify(client, destination, _help(settings))
             return
-        if place.before and not instruction.named:  # "the latest version": the one being made
+        # "the latest version" (or, before the first, any image) is the one being made
+        if place.pending and (turn is None or not instruction.named):
             await notify(client, destination, messages.EDIT_AFTER_CURRENT)
             await place.wait(settings.job_timeout_s + settings.max_wait_s)
             root = destination.thread_ts or ""
-            turn = await services.threads.store.latest(turn.team_id, turn.channel_id, root) or turn
+            latest = await services.threads.store.latest(
+                destination.team_id, destination.channel_id, root
+            )
+            turn = latest or turn
+        if turn is None:  # the result it was waiting for failed or was cancelled
+            await notify(client, destination, messages.NOTHING_MADE_TO_EDIT)
+            return
         if files:
             job = attached_edit_job(client, turn, instruction, files, destination, settings)
         else:
@@ -164,14 +173,19 @@ async def _usage(services: Services, destination: Destination, settings: Setting
     )
 
 
-ACTED_ON_SUBTYPES = (None, "file_share")
+DM_SUBTYPES = (None, "file_share")
+# a thread reply also sent to the channel ("Also send to #channel") is a person's new post too
+MENTION_SUBTYPES = (*DM_SUBTYPES, "thread_broadcast")
 
 
-def is_from_a_person(event: dict, bot_user_id: str | None) -> bool:
-    """True for a person's new message or mention (plain or with files); False for edits
-    (a ``subtype``, or an ``edited`` mark), deletions, other subtypes, bots (``bot_id``: no
-    loops with other apps) and the app itself (platform.md, "DMs and the Messages tab")."""
-    if event.get("subtype") not in ACTED_ON_SUBTYPES or event.get("bot_id") or event.get("edited"):
+def is_from_a_person(
+    event: dict, bot_user_id: str | None, *, subtypes: tuple[str | None, ...] = DM_SUBTYPES
+) -> bool:
+    """True for a person's new message or mention (plain or with files; in a channel,
+    ``subtypes=MENTION_SUBTYPES`` also takes thread replies sent to the channel); False for
+    edits (a ``subtype``, or an ``edited`` mark), deletions, other subtypes, bots (``bot_id``:
+    no loops with other apps) and the app itself (platform.md, "DMs and the Messages tab")."""
+    if event.get("subtype") not in subtypes or event.get("bot_id") or event.get("edited"):
         return False
     user = event.get("user")
     return bool(user) and user != bot_user_id

@@ -67,6 +67,11 @@ def edit_expired(retention_days: int) -> str:
     )
 
 
+NOTHING_MADE_TO_EDIT = (
+    "The image this was meant to change was not made (it failed or was cancelled), so there "
+    "is nothing to edit. Mention me with a prompt, or start with /imagine."
+)
+
 EDIT_AFTER_CURRENT = (
     ":hourglass_flowing_sand: Got it: I'll make this change to the version being made now, "
     "as soon as it is ready."
@@ -240,6 +245,7 @@ __all__ = [
     "edit_expired",
     "images_without_words",
     "EDIT_AFTER_CURRENT",
+    "NOTHING_MADE_TO_EDIT",
     "images_beyond",
     "images_left_out",
     "edit_too_long",

@@ -7,7 +7,9 @@ the thread's root message: the message the result replied to, or, for a result p
 channel's top level, the result's own message, whose ts is learnt a moment after the upload
 (:mod:`bot.shares`); until then ``thread_ts`` and ``message_ts`` are ``NULL`` ("pending").
 ``images`` holds, per image in order, its Slack file id, the OpenAI response id that drew it
-(``None`` for the Images API) and its revised prompt. Rows expire after
+(``None`` for the Images API) and its revised prompt. ``actions_ts`` is, for a top-level result,
+the message with its actions posted under the images (a reply in its thread refines the result
+too; migration ``0010``). Rows expire after
 ``CONVERSATION_RETENTION_DAYS`` (OpenAI keeps stored responses 30 days).
 
 Schema changes go through Alembic (migration ``0006``), never ``create_all``.
@@ -34,6 +36,7 @@ class TurnRow(Base):
     channel_id: Mapped[str] = mapped_column(String(SLACK_ID))
     thread_ts: Mapped[str | None] = mapped_column(String(SLACK_ID))
     message_ts: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    actions_ts: Mapped[str | None] = mapped_column(String(SLACK_ID))  # migration 0010
     parent_id: Mapped[str | None] = mapped_column(String(64))
     user_id: Mapped[str] = mapped_column(String(SLACK_ID))
     source: Mapped[str] = mapped_column(String(32))
@@ -47,4 +50,5 @@ class TurnRow(Base):
     __table_args__ = (
         Index("ix_conversation_turns_thread", "team_id", "channel_id", "thread_ts", "created_at"),
         Index("ix_conversation_turns_created", "created_at"),
+        Index("ix_conversation_turns_actions", "team_id", "channel_id", "actions_ts"),
     )

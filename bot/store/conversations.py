@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -124,9 +124,16 @@ class ConversationStore:
                 .values(message_ts=message_ts, thread_ts=func.coalesce(T.c.thread_ts, message_ts))
             )
 
+    async def actions_posted(self, job_id: str, actions_ts: str) -> None:
+        """The actions of ``job_id``'s top-level result were posted as the message
+        ``actions_ts``: a reply in its thread refines the result too."""
+        async with self._engine.begin() as conn:
+            await conn.execute(update(T).where(T.c.job_id == job_id).values(actions_ts=actions_ts))
+
     async def latest(self, team_id: str, channel_id: str, thread_ts: str) -> Turn | None:
-        """The newest turn in the thread rooted at ``thread_ts``, ``None`` when the thread has
-        no (unexpired) result."""
+        """The newest turn in the thread rooted at ``thread_ts`` (the result's own message, the
+        message it replied to, or its actions message), ``None`` when the thread has no
+        (unexpired) result."""
         async with self._reader.connect() as conn:
             row = (
                 await conn.execute(
@@ -134,7 +141,7 @@ class ConversationStore:
                     .where(
                         T.c.team_id == team_id,
                         T.c.channel_id == channel_id,
-                        T.c.thread_ts == thread_ts,
+                        or_(T.c.thread_ts == thread_ts, T.c.actions_ts == thread_ts),
                         T.c.created_at >= utc_now() - self._retention,
                     )
                     .order_by(T.c.created_at.desc(), T.c.job_id.desc())

@@ -175,4 +175,3 @@ def test_no_database_url_means_imagine_db_in_the_working_directory(tmp_path: Pat
 def test_an_unsupported_database_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="DATABASE_URL is invalid"):
         database.resolve_url("mysql+aiomysql://u:p@db/imagine")
-

@@ -2,7 +2,8 @@
 anywhere else, a new request whose images go to the mention's thread (``event.thread_ts`` or
 ``event.ts``). Images attached to the mention are used as input.
 
-Mentions by other apps (``bot_id``) and edited messages are not acted on. Bolt acks events
+A reply also sent to the channel (``subtype: thread_broadcast``) counts like any reply in its
+thread; mentions by other apps (``bot_id``) and edited messages are not acted on. Bolt acks events
 itself. Slack retries events with the same ``event_id`` when it thinks they were
 not acknowledged, and a mention in a channel the app is in also arrives as a ``message`` event;
 each post is handled once (platform.md, "Events", "Files from users").
@@ -21,7 +22,13 @@ from bot.delivery import notify
 from bot.edits import names_an_image
 from bot.jobs import Destination
 from bot.listeners.common import channel_refusal, services_of, settings_of
-from bot.listeners.conversation import first_time_post, generate, is_from_a_person, refine
+from bot.listeners.conversation import (
+    MENTION_SUBTYPES,
+    first_time_post,
+    generate,
+    is_from_a_person,
+    refine,
+)
 from bot.payloads import AppMention
 from bot.services import Services
 
@@ -34,7 +41,7 @@ async def app_mention(
     """Turn a mention into an edit or a new job; usage, validation errors and queue refusals go
     to the mentioner as an ephemeral message in the thread."""
     services = services_of(context)
-    if not is_from_a_person(event, context.bot_user_id):
+    if not is_from_a_person(event, context.bot_user_id, subtypes=MENTION_SUBTYPES):
         return  # another app's mention (no loops), an edited message, or the app's own
     try:
         mention = AppMention.model_validate(event)
@@ -75,7 +82,9 @@ async def handle_mention(
         turn = await services.threads.in_thread(
             client, destination.team_id, mention.channel, mention.thread_ts
         )
-        if turn is not None:
+        # the thread's first result (this thread's mention's, a shortcut's) may be on its way
+        busy = services.threads.busy(destination.team_id, mention.channel, mention.thread_ts)
+        if turn is not None or busy:
             await refine(
                 services,
                 client,

@@ -6,8 +6,8 @@ a result refines it (issue #8).
 Skipped, as platform.md ("DMs and the Messages tab") says: events with a ``subtype`` other than
 ``file_share`` (edits, deletions, joins…), with a ``bot_id``, or from the app's own user. A
 channel ``message`` (only delivered if a workspace subscribes ``message.channels``) is acted on
-only when it mentions the app, and then once, whichever of it and its ``app_mention`` arrives
-first.
+only when it mentions the app (a thread reply also sent to the channel, ``thread_broadcast``,
+included), and then once, whichever of it and its ``app_mention`` arrives first.
 """
 
 from __future__ import annotations
@@ -22,7 +22,14 @@ from bot import messages
 from bot.delivery import notify
 from bot.jobs import Destination
 from bot.listeners.common import services_of, settings_of
-from bot.listeners.conversation import first_time_post, generate, is_from_a_person, refine
+from bot.listeners.conversation import (
+    DM_SUBTYPES,
+    MENTION_SUBTYPES,
+    first_time_post,
+    generate,
+    is_from_a_person,
+    refine,
+)
 from bot.listeners.events.app_mention import handle_mention
 from bot.payloads import AppMention
 
@@ -34,7 +41,9 @@ async def message(
 ) -> None:
     """Route a person's message: a DM prompt, a DM reply in a result's thread, or a channel
     post that mentions the app. Everything else is acknowledged and ignored."""
-    if not is_from_a_person(event, context.bot_user_id):
+    in_channel = event.get("channel_type") != "im"
+    subtypes = MENTION_SUBTYPES if in_channel else DM_SUBTYPES
+    if not is_from_a_person(event, context.bot_user_id, subtypes=subtypes):
         return
     try:
         post = AppMention.model_validate(event)
@@ -44,7 +53,7 @@ async def message(
     services = services_of(context)
     # the workspace the app is installed in (Slack Connect: not necessarily the user's)
     team_id = str(context.team_id or post.team or body.get("team_id") or "")
-    if event.get("channel_type") != "im":
+    if in_channel:
         bot_user_id = context.bot_user_id
         mentioned = bool(bot_user_id) and f"<@{bot_user_id}" in post.text
         if mentioned and await first_time_post(services, body, post.channel, post.ts):
