@@ -135,6 +135,8 @@ def _check_metadata(file: dict[str, Any], max_bytes: int, *, downloadable: bool 
     """Raise :class:`InputFileError` for a file that cannot be used by its metadata alone
     (``downloadable``: its URL must be there too); return its declared image type."""
     name = _name(file)
+    if file.get("mode") == "hidden_by_limit":
+        raise InputFileError(messages.input_hidden(name), reason="unavailable", file_name=name)
     if file.get("mode") in _UNUSABLE_MODES:
         raise InputFileError(messages.input_unavailable(name), reason="unavailable", file_name=name)
     declared = _declared_type(file)
@@ -159,13 +161,15 @@ def _check_metadata(file: dict[str, Any], max_bytes: int, *, downloadable: bool 
 def check_input_files(files: list[dict[str, Any]], *, max_bytes: int, max_images: int) -> None:
     """The checks :func:`download_input_images` makes without any network call (count, and for
     files whose metadata is in the event: type and declared size), for a listener that wants to
-    refuse a bad request at once, before it queues a job. Files marked ``check_file_info`` (or
-    bare ids) are left for the download. Raises :class:`bot.errors.InputFileError`."""
+    refuse a bad request at once, before it queues a job: a deleted file (``mode: tombstone``)
+    or one hidden by the workspace's plan (``hidden_by_limit``) is refused here even without
+    metadata. Files marked ``check_file_info`` (or bare ids) are left for the download. Raises :class:`bot.errors.InputFileError`."""
     if len(files) > max_images:
         raise InputFileError(messages.input_too_many(len(files), max_images), reason="too_many")
     for file in files:
-        if file.get("file_access") != "check_file_info" and (
-            file.get("mimetype") or file.get("filetype")
+        described = file.get("mimetype") or file.get("filetype")
+        if file.get("mode") in _UNUSABLE_MODES or (
+            file.get("file_access") != "check_file_info" and described
         ):
             _check_metadata(file, max_bytes)
 

@@ -65,8 +65,16 @@ async def test_bad_files_are_refused_before_openai(start_imagine, openai_mock) -
         )
         await imagine.slack.wait_for(lambda: len(imagine.slack.ephemerals) == 2)
         assert imagine.slack.ephemerals[1]["text"] == messages.input_too_many(5, 4)
+        # a file past the free plan's visible history comes as a stub with only its id
+        hidden = {"id": "F0HIDDEN1", "mode": "hidden_by_limit"}
+        await imagine.event(
+            message_event("use this", ts="1700001100.000300", files=[hidden]), event_id="EvHidden"
+        )
+        await imagine.slack.wait_for(lambda: len(imagine.slack.ephemerals) == 3)
+        assert imagine.slack.ephemerals[2]["text"] == messages.input_hidden("F0HIDDEN1")
         assert openai_mock["responses"].call_count == 0
         assert imagine.slack.downloads == []  # refused before any download
+        assert not imagine.slack.calls_to("reactions.add")  # and before any job was queued
 
 
 async def test_an_edit_falls_back_to_the_image_when_the_response_is_gone(

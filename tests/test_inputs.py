@@ -306,3 +306,13 @@ def test_a_generic_mimetype_defers_to_the_filetype() -> None:
         messages.input_unavailable("z.png"),
     ]
     check_input_files(files[:1], max_bytes=100, max_images=4)  # no error
+
+
+def test_files_slack_hides_or_deleted_are_refused_without_metadata() -> None:
+    for stub, text in [
+        ({"id": "F1", "mode": "hidden_by_limit"}, messages.input_hidden("F1")),
+        ({"id": "F2", "mode": "tombstone"}, messages.input_unavailable("F2")),
+    ]:
+        with pytest.raises(InputFileError) as caught:
+            check_input_files([stub], max_bytes=MB, max_images=4)
+        assert (caught.value.text, caught.value.reason) == (text, "unavailable")

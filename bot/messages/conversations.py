@@ -218,6 +218,15 @@ def input_unavailable(name: str) -> str:
     )
 
 
+def input_hidden(name: str) -> str:
+    """Shown for a file Slack hides from the app because of the workspace's plan limits
+    (``mode: hidden_by_limit``: older than the free plan's visible history)."""
+    return (
+        f"I can't see {escape_mrkdwn(name)}: Slack hides it because of this workspace's plan "
+        "limits (older files). Upload it again and retry."
+    )
+
+
 def input_download_failed(name: str) -> str:
     """Shown when downloading a file from Slack failed (network, timeout, Slack error)."""
     return f"I couldn't download {escape_mrkdwn(name)} from Slack just now. Please try again."
@@ -252,6 +261,7 @@ __all__ = [
     "image_label",
     "input_content_mismatch",
     "input_download_failed",
+    "input_hidden",
     "input_not_an_image",
     "input_too_big",
     "input_too_many",
