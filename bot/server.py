@@ -225,6 +225,9 @@ async def serve(settings: Settings) -> None:
     log.info("shutting down: %d running, %d waiting", services.jobs.running, services.jobs.waiting)
     await cancel_and_wait(resuming)
     await cancel_and_wait(cancelling)
+    # no new OpenAI call during the grace: one cut off at its end would be billed, then run
+    # again after the restart; jobs waiting for capacity stay in the journal and resume
+    services.pacer.stop()
     unfinished = await services.jobs.shutdown(settings.shutdown_grace_s)
     await hand_over(services, unfinished)
     await services.steps.drain(STEP_REPORT_S)  # workflow steps report their end to Slack

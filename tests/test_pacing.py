@@ -212,13 +212,14 @@ def test_known_ceiling_is_a_full_bucket_at_start() -> None:
 
 
 def simulate(
-    models: list[PaceModel], calls: int, ipm: int, latency: float
+    models: list[PaceModel], calls: int, ipm: int, latency: float, *, images_headers: bool = True
 ) -> tuple[float, int, int]:
     """Run ``calls`` one-image calls split over ``models`` (instances) against the fake's
-    limiter on a made-up clock; each instance sends only when its model says so. Returns
+    limiter on a made-up clock; each instance sends only when its model says so
+    (``images_headers=False``: the answers name only the requests and tokens limits). Returns
     (time the last image arrived, 429s, images delivered)."""
     clock = [0.0]
-    server = RateLimits(ipm, clock=lambda: clock[0])
+    server = RateLimits(ipm, clock=lambda: clock[0], images_headers=images_headers)
     pending = [calls // len(models) + (i < calls % len(models)) for i in range(len(models))]
     events: list[tuple[float, int, int, object, object]] = []
     order = itertools.count()
@@ -262,6 +263,40 @@ def test_fifty_at_ten_per_minute_no_429_and_near_the_floor() -> None:
 def test_with_the_known_ceiling_too() -> None:
     done, refused, _ = simulate([PaceModel(images_per_minute=10, now=0)], 50, 10, 5.0)
     assert refused == 0 and done <= 245 * 1.05
+
+
+@pytest.mark.parametrize(("ipm", "latency"), [(10, 5.0), (10, 30.0), (20, 5.0), (5, 30.0)])
+def test_without_images_headers_a_slow_start_finds_the_limit(ipm: int, latency: float) -> None:
+    """OpenAI's answers name only the requests and tokens limits (platform.md): the images
+    limit is guessed low and grown per answer until a 429 names it, instead of the whole
+    burst going out at once (which made 40 429s of 50 calls at 10 a minute)."""
+    done, refused, delivered = simulate(
+        [PaceModel(now=0, rng=random.Random(1))], 50, ipm, latency, images_headers=False
+    )
+    floor = (50 - ipm) / ipm * 60 + latency
+    assert delivered == 50 and refused <= 2, refused
+    assert done <= floor * 1.10, (done, floor)
+
+
+def test_a_call_for_a_whole_bucket_goes_when_the_bucket_is_full() -> None:
+    """n at or above the images-per-minute limit (n=5 at tier 1) can never find "its tokens
+    plus a margin": it goes when the bucket is full, and the calls after it wait."""
+    model = PaceModel(images_per_minute=5, now=0)
+    assert model.delay(0, 5) == 0
+    model.admit(0, 5)
+    assert model.delay(0, 5) == pytest.approx(60)  # a full bucket again
+    assert model.delay(0, 6) == pytest.approx(60)  # more than a bucket: when it is full
+    assert model.delay(30, 1) == 0  # a smaller call goes as soon as its tokens are back
+
+
+def test_the_estimate_counts_every_call_ahead() -> None:
+    """The "starts in about N minutes" estimate: 29 images ahead at 10 a minute, with the
+    bucket empty, is three minutes, not one bucket's refill."""
+    model = PaceModel(images_per_minute=10, now=0)
+    for _ in range(10):
+        model.admit(0, 1)
+    assert model.delay(0, 1, ahead=29) == pytest.approx(180 + MARGIN_S, abs=0.01)
+    assert model.delay(0, 1, ahead=9) == pytest.approx(60 + MARGIN_S, abs=0.01)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import pytest
 from pydantic import SecretStr
@@ -117,3 +118,46 @@ async def test_max_wait_gives_up_without_sending() -> None:
     assert info.value.max_wait_s == 0.4
     assert time.monotonic() - started < 3
     assert len(oai.requests_to("/responses")) == 1  # the call that would fail was never sent
+
+
+def test_a_jobs_calls_waiting_side_by_side_count_once() -> None:
+    """The calls of a job with n > 1 wait together: MAX_WAIT_S bounds the job's time spent
+    waiting (seconds on the pacer's clock), not the sum of its calls' waits."""
+    ticket = Ticket(max_wait_s=10)
+    ticket.enter_wait(0.0)
+    ticket.enter_wait(0.0)
+    assert ticket.waited(4.0) == 4.0
+    ticket.leave_wait(4.0, admitted=True)
+    assert ticket.waited(5.0) == 5.0  # the other call still waits
+    ticket.leave_wait(6.0, admitted=True)
+    assert ticket.waited(100.0) == 6.0
+    ticket.enter_wait(100.0)  # a 429 sends a call back in line
+    ticket.leave_wait(101.0, admitted=True)
+    assert ticket.waited(200.0) == 7.0
+
+
+async def test_images_made_are_kept_when_another_call_gives_up_waiting() -> None:
+    """n=3 under a limit of 2 images a (2 s) minute, MAX_WAIT_S 0.3 s: the third call gives up
+    waiting; the two images already made (and paid for) are still delivered."""
+    async with FakeOpenAI(api_key=OPENAI_KEY) as oai:
+        oai.limits = RateLimits(2, period_s=2.0)
+        pacer = Pacer(images_per_minute=2, period_s=2.0)
+        token = current_ticket.set(Ticket(max_wait_s=0.3))
+        try:
+            result = await backend_for(oai, pacer).generate(replace(REQUEST, n=3), user="u")
+        finally:
+            current_ticket.reset(token)
+    assert len(result.images) == 2
+    assert [type(f) for f in result.failures] == [errors.CapacityWaitError]
+
+
+async def test_once_stopped_no_call_is_admitted() -> None:
+    """At shutdown (bot.server) the pacer admits nothing more, even with capacity to spare: the
+    waiting job is cancelled at the end of the grace and resumes after the restart."""
+    pacer = Pacer(images_per_minute=60)
+    await pacer.admit(1)  # capacity is there
+    pacer.stop()
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.3):
+            await pacer.admit(1)
+    assert pacer.waiting == 0  # the cancelled call left the line

@@ -61,7 +61,7 @@ class Generation:
     fail), ``usage`` summed over the calls made."""
 
     images: list[GeneratedImage] = field(default_factory=list)
-    failures: list[errors.OpenAIError] = field(default_factory=list)
+    failures: list[errors.ImagineError] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
 
     def without_data(self) -> Generation:
@@ -85,12 +85,14 @@ def decode_b64(data: str) -> bytes:
 async def gather_images(
     calls: list[Callable[[], Awaitable[Generation]]],
 ) -> Generation:
-    """Run ``calls`` concurrently and merge them; OpenAI failures are collected, anything else
-    (a bug) propagates. Raises the first failure when nothing at all was produced."""
+    """Run ``calls`` concurrently and merge them; OpenAI failures, and calls given up after
+    MAX_WAIT_S for capacity (:class:`bot.errors.CapacityWaitError`), are collected, so the
+    images other calls made are still delivered; anything else (a bug) propagates. Raises the
+    most telling failure when nothing at all was produced."""
     results = await asyncio.gather(*(call() for call in calls), return_exceptions=True)
     merged = Generation()
     for result in results:
-        if isinstance(result, errors.OpenAIError):
+        if isinstance(result, errors.OpenAIError | errors.CapacityWaitError):
             merged.failures.append(result)
         elif isinstance(result, BaseException):
             raise result
@@ -103,7 +105,7 @@ async def gather_images(
     return merged
 
 
-def _most_telling(failures: list[errors.OpenAIError]) -> errors.OpenAIError:
+def _most_telling(failures: list[errors.ImagineError]) -> errors.ImagineError:
     if not failures:
         return errors.InvalidResponseError("OpenAI returned no image")
     for kind in (

@@ -70,6 +70,13 @@ class Bucket:
         self.rate = self.capacity / period_s
         self.tokens = min(self.tokens, self.capacity)
 
+    def grow(self, now: float, tokens: float, period_s: float) -> None:
+        """A guessed bucket's call was answered: ``tokens`` more of capacity, and of level
+        (each answer lets one more call go, as in a slow start)."""
+        level = self.level(now)
+        self.resize(self.capacity + tokens, period_s)
+        self.set(now, level + tokens)
+
     @property
     def share(self) -> float:
         """The refill this process counts on, per second."""
@@ -85,10 +92,13 @@ class Bucket:
         """The level is ``tokens`` at ``now``."""
         self.tokens, self.updated = min(tokens, self.capacity), now
 
-    def delay(self, now: float, cost: float) -> float:
-        """Seconds until ``cost`` tokens (at most a full bucket) are there, with
-        ``MARGIN_S`` of refill to spare (clocks and event loops are not exact)."""
-        missing = min(cost, self.capacity) + self.share * MARGIN_S - self.level(now)
+    def delay(self, now: float, cost: float, ahead: float = 0.0) -> float:
+        """Seconds until ``cost`` tokens are there, with ``MARGIN_S`` of refill to spare
+        (clocks and event loops are not exact), after ``ahead`` tokens taken by calls before
+        it. A call costing a whole bucket or more (n at or above the limit) goes when the
+        bucket is full: it could never go otherwise."""
+        need = min(cost + self.share * MARGIN_S, self.capacity)
+        missing = ahead + need - self.level(now)
         return 0.0 if missing <= 1e-9 else missing / self.share
 
 
@@ -156,7 +166,7 @@ class PaceModel:
             if cost:
                 requests_ahead = ahead / max(images, 1)
                 extra = requests_ahead if dimension == "requests" else ahead
-                wait = max(wait, bucket.delay(now, cost + extra))
+                wait = max(wait, bucket.delay(now, cost, extra))
         return wait
 
     def admit(self, now: float, images: int) -> Admission:
@@ -194,10 +204,10 @@ class PaceModel:
         if admission is not None and not self.learned:
             self.probing = max(self.probing - admission.images, 0)
         self.learned = True
+        guess = self.buckets.get("images")
+        if guess is not None and guess.guessed and admission is not None and not limited:
+            guess.grow(now, GUESS_GROW, self.period_s)  # answered: try more
         if not windows:
-            guess = self.buckets.get("images")
-            if guess is not None and guess.guessed and admission is not None and not limited:
-                guess.resize(guess.capacity + GUESS_GROW, self.period_s)  # answered: try more
             return
         self.paced = True
         for dimension in [d for d, b in self.buckets.items() if b.synthetic]:
@@ -211,6 +221,21 @@ class PaceModel:
                 self._observe_bucket(now, admission, dimension, window, limited)
             elif window.remaining is not None and window.remaining <= 0 and window.reset_s:
                 self.block(now, window.reset_s)  # e.g. tokens: the cost is not known ahead
+        if self.ceiling is None and not any(map(is_images_dimension, self.buckets)):
+            self._guess_images(now)
+
+    def _guess_images(self, now: float) -> None:
+        """Headers came, but none of an images limit (OpenAI's answers carry ``requests`` and
+        ``tokens`` only; the images-per-minute limit shows in its 429s, platform.md "Rate
+        limits"): start from the lowest tier's limit, minus the images sent in the last period,
+        and grow it by ``GUESS_GROW`` per answered call (a slow start), so that a burst is not
+        sent all at once into a limit that is not known yet. A 429 naming the limit replaces the
+        guess; one naming none shrinks it."""
+        capacity = float(PROBE_IMAGES)
+        used = sum(a.images for a in self._history if a.at > now - self.period_s)
+        self.buckets["images"] = Bucket(
+            capacity, capacity / self.period_s, capacity - used, now, synthetic=True, guessed=True
+        )
 
     def _observe_bucket(
         self,

@@ -87,26 +87,38 @@ class JobClock:
 class Ticket:
     """One job's standing with the pacer: at most ``max_wait_s`` seconds of waiting in all,
     ``notify`` awaited once (with the estimated seconds until the job starts) when the job waits
-    for capacity, ``clock`` paused while it waits."""
+    for capacity, ``clock`` paused while it waits. The wait is the time (seconds, on the
+    pacer's clock) during which at least one of the job's calls waited: the calls of a job with
+    n > 1 wait side by side, and their waits are not added up."""
 
     max_wait_s: float
     notify: Callable[[float], Awaitable[object]] | None = None
     clock: JobClock | None = None
-    waited_s: float = 0.0
+    waited_s: float = 0.0  # closed waiting periods
     told: bool = False
     waiting: int = 0
     running: int = 0
+    _waiting_since: float | None = None
 
-    def enter_wait(self) -> None:
-        """A call of the job starts waiting."""
+    def waited(self, now: float) -> float:
+        """Seconds the job has waited for capacity so far, as of ``now``."""
+        since = self._waiting_since
+        return self.waited_s + (now - since if since is not None else 0.0)
+
+    def enter_wait(self, now: float) -> None:
+        """A call of the job starts waiting at ``now``."""
+        if self.waiting == 0:
+            self._waiting_since = now
         self.waiting += 1
         if self.running == 0 and self.clock is not None:
             self.clock.pause()
 
-    def leave_wait(self, waited_s: float, admitted: bool) -> None:
-        """A call stops waiting (``admitted`` or given up)."""
+    def leave_wait(self, now: float, admitted: bool) -> None:
+        """A call stops waiting at ``now`` (``admitted`` or given up)."""
         self.waiting -= 1
-        self.waited_s += waited_s
+        if self.waiting == 0 and self._waiting_since is not None:
+            self.waited_s += now - self._waiting_since
+            self._waiting_since = None
         if admitted:
             self.running += 1
             if self.clock is not None:
@@ -157,6 +169,7 @@ class Pacer:
         self.model = PaceModel(images_per_minute=images_per_minute, period_s=period_s, now=clock())
         self._line: deque[_Waiter] = deque()
         self._changed = asyncio.Event()
+        self.stopped = False
 
     @property
     def waiting(self) -> int:
@@ -179,21 +192,29 @@ class Pacer:
         ahead = sum(w.images for w in self._line)
         return self.model.delay(self._clock(), images, ahead)
 
+    def stop(self) -> None:
+        """The app is shutting down: admit no more calls. Calls waiting (or asking) now wait
+        until their job is cancelled at the end of the shutdown grace, so the job is
+        journaled as interrupted and resumes after the restart, instead of a call being sent
+        (and billed) only to be cut off."""
+        self.stopped = True
+        self._poke()
+
     async def admit(self, images: int) -> Admission:
         """Wait for this call's turn and capacity, then take it. The current :class:`Ticket`
         (if any) is charged the wait; raises :class:`bot.errors.CapacityWaitError` when its
         ``max_wait_s`` is used up (the call was not sent)."""
         ticket = current_ticket.get()
         now = self._clock()
-        if not self._line and self.model.delay(now, images) <= 0:
+        if not self._line and not self.stopped and self.model.delay(now, images) <= 0:
             if ticket is not None:
-                ticket.enter_wait()
-                ticket.leave_wait(0.0, admitted=True)
+                ticket.enter_wait(now)
+                ticket.leave_wait(now, admitted=True)
             return self.model.admit(now, images)
         waiter = _Waiter(images, ticket, now)
         self._line.append(waiter)
         if ticket is not None:
-            ticket.enter_wait()
+            ticket.enter_wait(now)
         admitted = False
         try:
             await self._wait_turn(waiter)
@@ -202,7 +223,7 @@ class Pacer:
         finally:
             self._line.remove(waiter)
             if ticket is not None:
-                ticket.leave_wait(self._clock() - waiter.since, admitted)
+                ticket.leave_wait(self._clock(), admitted)
             self._poke()
 
     async def _wait_turn(self, waiter: _Waiter) -> None:
@@ -214,12 +235,12 @@ class Pacer:
                 if other is waiter:
                     break
                 ahead += other.images
-            delay = self.model.delay(now, waiter.images, ahead)
+            delay = math.inf if self.stopped else self.model.delay(now, waiter.images, ahead)
             if ahead == 0 and delay <= 0:
                 return
             ticket = waiter.ticket
             if ticket is not None:
-                waited = ticket.waited_s + (now - waiter.since)
+                waited = ticket.waited(now)
                 if waited >= ticket.max_wait_s:
                     raise errors.CapacityWaitError(ticket.max_wait_s)
                 await self._maybe_tell(ticket, delay, now - waiter.since)

@@ -108,7 +108,8 @@ class FakeOpenAI(LocalServer):
         dall-e-2 and dall-e-3; pass ``()`` to play an OpenAI-compatible server that still has
         them). ``revise``: text -> revised prompt (default :func:`default_revise`).
         ``images_per_minute``: enforce OpenAI's organisation limits (``limits``, see
-        :mod:`tests.fakes.openai_limits`; ``--ipm N`` on the command line).
+        :mod:`tests.fakes.openai_limits`; ``--ipm N`` on the command line), with
+        ``images_headers=False`` naming only the requests and tokens limits in the headers.
 
     Attributes: ``requests`` (:class:`OpenAIRequest` list, every request incl. refused ones),
     ``stored`` (response id -> :class:`StoredResponse`: responses made with ``store`` true, which
@@ -129,6 +130,7 @@ class FakeOpenAI(LocalServer):
         retired_models: frozenset[str] | tuple[str, ...] = RETIRED_MODELS,
         revise: Callable[[str], str] = default_revise,
         images_per_minute: int | None = None,
+        images_headers: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -140,7 +142,11 @@ class FakeOpenAI(LocalServer):
         self.retired_models = frozenset(retired_models)
         self.revise = revise
         # the organisation's rate limits (tests/fakes/openai_limits.py), None: unlimited
-        self.limits = RateLimits(images_per_minute) if images_per_minute else None
+        self.limits = (
+            RateLimits(images_per_minute, images_headers=images_headers)
+            if images_per_minute
+            else None
+        )
         self.requests: list[OpenAIRequest] = []
         self.stored: dict[str, StoredResponse] = {}
         self.faults: FaultQueue[OpenAIFault] = FaultQueue()

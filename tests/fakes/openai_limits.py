@@ -87,7 +87,8 @@ class RateLimits:
     """The organisation's images-per-minute (and requests, tokens) limits. ``clock`` is a
     monotonic clock (tests pass their own); ``period_s`` shortens the minute for fast tests.
 
-    Counters: ``allowed`` and ``refused`` requests."""
+    ``images_headers=False`` leaves the images dimension out of the headers (platform.md names
+    only ``requests`` and ``tokens``). Counters: ``allowed`` and ``refused`` requests."""
 
     def __init__(
         self,
@@ -97,6 +98,7 @@ class RateLimits:
         tokens_per_minute: int = DEFAULT_TOKENS_PER_MINUTE,
         period_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        images_headers: bool = True,
     ) -> None:
         if images_per_minute < 1:
             raise ValueError("images_per_minute must be at least 1")
@@ -107,6 +109,9 @@ class RateLimits:
         self.tokens = Bucket("tokens", tokens_per_minute, period_s, tokens_per_minute, now)
         self.allowed = 0
         self.refused = 0
+        # False: answers carry only the requests and tokens headers, as platform.md describes
+        # OpenAI's; the images limit then shows only in its 429s
+        self.images_headers = images_headers
 
     def peek(self) -> dict[str, str]:
         """The headers of an answer that is not counted (e.g. refused before the limiter)."""
@@ -155,7 +160,8 @@ class RateLimits:
         headers: dict[str, str] = {}
         for bucket in (self.requests, self.tokens, self.images):
             bucket.refill(now)
-            headers.update(bucket.headers())
+            if bucket is not self.images or self.images_headers:
+                headers.update(bucket.headers())
         return headers
 
 
