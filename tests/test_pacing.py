@@ -202,6 +202,7 @@ def test_tokens_exhausted_blocks_until_their_reset() -> None:
 
 def test_known_ceiling_is_a_full_bucket_at_start() -> None:
     model = PaceModel(images_per_minute=5, now=0)
+    model.observe(0, None, {})  # an answer came: the ceiling alone paces
     for _ in range(4):
         assert model.delay(0, 1) == 0
         model.admit(0, 1)
@@ -260,6 +261,22 @@ def test_fifty_at_ten_per_minute_no_429_and_near_the_floor() -> None:
     assert done <= floor * 1.05, (done, floor)
 
 
+def test_before_the_first_answer_even_a_known_ceiling_sends_only_probes() -> None:
+    """After a restart the organisation's limit may be used up already (by the instance
+    before): at most 5 images go before an answer tells how much is left."""
+    model = PaceModel(images_per_minute=10, now=0)
+    for _ in range(5):
+        assert model.delay(0, 1) == 0
+        model.admit(0, 1)
+    assert model.delay(0, 1) == math.inf
+    headers = {
+        "x-ratelimit-limit-images": "10", "x-ratelimit-remaining-images": "0",
+        "x-ratelimit-reset-images": "60s",
+    }  # fmt: skip
+    model.observe(1, None, headers)  # used up: the next image in about 6 s
+    assert 5 < model.delay(1, 1) < 8
+
+
 def test_with_the_known_ceiling_too() -> None:
     done, refused, _ = simulate([PaceModel(images_per_minute=10, now=0)], 50, 10, 5.0)
     assert refused == 0 and done <= 245 * 1.05
@@ -282,6 +299,7 @@ def test_a_call_for_a_whole_bucket_goes_when_the_bucket_is_full() -> None:
     """n at or above the images-per-minute limit (n=5 at tier 1) can never find "its tokens
     plus a margin": it goes when the bucket is full, and the calls after it wait."""
     model = PaceModel(images_per_minute=5, now=0)
+    model.observe(0, None, {})
     assert model.delay(0, 5) == 0
     model.admit(0, 5)
     assert model.delay(0, 5) == pytest.approx(60)  # a full bucket again
@@ -293,6 +311,7 @@ def test_the_estimate_counts_every_call_ahead() -> None:
     """The "starts in about N minutes" estimate: 29 images ahead at 10 a minute, with the
     bucket empty, is three minutes, not one bucket's refill."""
     model = PaceModel(images_per_minute=10, now=0)
+    model.observe(0, None, {})
     for _ in range(10):
         model.admit(0, 1)
     assert model.delay(0, 1, ahead=29) == pytest.approx(180 + MARGIN_S, abs=0.01)

@@ -143,7 +143,9 @@ class PaceModel:
         self.blocked_until = 0.0
         self.paced = self.ceiling is not None  # False: nothing known yet (probe) or no headers
         self.probing = 0  # images in flight while nothing is known
-        self.learned = self.ceiling is not None
+        # Until the first answer, even a known ceiling is no guide to what is left of it (the
+        # instance before a restart may have used it up): a few probes go first.
+        self.learned = False
         self.rate_limited = 0  # 429 rate_limit_exceeded answers seen
         self._history: deque[Admission] = deque()
         self._open: set[int] = set()  # admissions not answered yet, by seq
@@ -159,7 +161,8 @@ class PaceModel:
         wait = max(self.blocked_until - now, 0.0)
         if not self.learned:
             fits = self.probing == 0 or self.probing + ahead + images <= PROBE_IMAGES
-            return wait if fits else math.inf
+            if not fits:
+                return math.inf
         need = Admission(now, images)
         for dimension, bucket in self._all_buckets():
             cost = need.cost(dimension)
