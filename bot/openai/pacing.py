@@ -15,8 +15,11 @@ second, which is what OpenAI's headers describe (``reset`` is the time until the
 again). The headers are organisation-wide, so several instances converge without shared state
 (see :mod:`bot.openai.pace_model`). A 429 blocks every call until its retry hint has passed.
 ``OPENAI_IMAGES_PER_MINUTE`` adds a known ceiling (a full bucket of that many images at start).
-Before anything is known, a few calls go out as probes (the lowest tier's 5 images per minute);
-a server that sends no rate-limit headers is then not paced (429s still are).
+Before the first answer, a few calls go out as probes (the lowest tier's 5 images per minute),
+ceiling or not. Answers whose headers name no images limit (OpenAI's name requests and tokens)
+start a slow start from a guessed limit until a 429 names the real one; a server that sends no
+rate-limit headers at all is not paced (429s still are). :meth:`Pacer.stop` ends admissions at
+shutdown.
 
 :class:`Pacer` is the asyncio side: calls wait in one FIFO line, so admission follows the order
 in which jobs asked; each job carries a :class:`Ticket` (a context variable) that bounds its
