@@ -163,7 +163,8 @@ def check_input_files(files: list[dict[str, Any]], *, max_bytes: int, max_images
     files whose metadata is in the event: type and declared size), for a listener that wants to
     refuse a bad request at once, before it queues a job: a deleted file (``mode: tombstone``)
     or one hidden by the workspace's plan (``hidden_by_limit``) is refused here even without
-    metadata. Files marked ``check_file_info`` (or bare ids) are left for the download. Raises :class:`bot.errors.InputFileError`."""
+    metadata. Files marked ``check_file_info`` (or bare ids) are left for the download.
+    Raises :class:`bot.errors.InputFileError`."""
     if len(files) > max_images:
         raise InputFileError(messages.input_too_many(len(files), max_images), reason="too_many")
     for file in files:
