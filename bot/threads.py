@@ -247,8 +247,8 @@ def _release(waits: dict[Any, dict[str, asyncio.Event]], key: Any, job_id: str) 
 
 
 class Place:
-    """An instruction's place in its thread's line of edits (:meth:`Threads.take_place`):
-    ``before`` are the events of the edits ahead of it."""
+    """An instruction's place in its thread's line (:meth:`Threads.take_place`): ``before``
+    are the events of the jobs ahead of it (edits, or the thread's first result)."""
 
     def __init__(
         self,
@@ -262,11 +262,11 @@ class Place:
 
     @property
     def pending(self) -> bool:
-        """Whether an edit ahead has not ended yet."""
+        """Whether a job ahead has not ended yet."""
         return not all(event.is_set() for event in self.before)
 
     async def wait(self, timeout_s: float) -> None:
-        """Wait until the edits ahead have ended, at most ``timeout_s`` seconds."""
+        """Wait until the jobs ahead have ended, at most ``timeout_s`` seconds."""
         await _wait_all(self.before, timeout_s)
 
     def become(self, job: Job) -> None:

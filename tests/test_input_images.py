@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import httpx
 
@@ -30,18 +31,25 @@ def data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
+MUG = "put this logo on a coffee mug"
+
+
+async def mention_with_png(imagine: Imagine, png: bytes) -> dict[str, Any]:
+    """``@Imagine put this logo on a coffee mug`` in C1 with ``png`` attached as logo.png;
+    returns the file's event item."""
+    item = imagine.slack.add_user_file("logo.png", png, channel="C1", ts="1700001000.000100")
+    await imagine.event(app_mention_event(f"<@UBOT> {MUG}", ts="1700001000.000100", files=[item]))
+    return item
+
+
 async def test_a_mention_with_an_attached_png_uses_it(start_imagine, openai_mock) -> None:
     bodies = numbered_responses(openai_mock)
     png = make_png(32, 32)
     async with start_imagine() as imagine:
-        item = imagine.slack.add_user_file("logo.png", png, channel="C1", ts="1700001000.000100")
-        event = app_mention_event(
-            "<@UBOT> put this logo on a coffee mug", ts="1700001000.000100", files=[item]
-        )
-        await imagine.event(event)
+        item = await mention_with_png(imagine, png)
         await imagine.slack.wait_for(lambda: results(imagine))
         assert input_images(bodies[0]) == [data_url(png)]
-        assert "put this logo on a coffee mug" in json.dumps(bodies[0]["input"])
+        assert MUG in json.dumps(bodies[0]["input"])
         assert imagine.slack.downloads == [(item["id"], True)]
         [result] = results(imagine)
         assert result.thread_ts == "1700001000.000100"

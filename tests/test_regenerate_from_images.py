@@ -16,9 +16,8 @@ from bot.jobs import Destination, Job
 from bot.resume import resume_orphans
 from bot.store.quota import utc_now
 from tests.fakes import make_png
-from tests.fakes.slack_events import app_mention_event
 from tests.harness import Imagine
-from tests.test_input_images import data_url, input_images
+from tests.test_input_images import MUG, data_url, input_images, mention_with_png
 from tests.test_refine import first_result, mention, numbered_responses, results
 from tests.test_shortcuts_and_threads import as_list
 
@@ -62,16 +61,12 @@ async def test_regenerate_with_peoples_images_fetches_them_again(
     bodies = numbered_responses(openai_mock)
     png = make_png(24, 24)
     async with start_imagine() as imagine:
-        item = imagine.slack.add_user_file("logo.png", png, channel="C1", ts="1700001000.000100")
-        event = app_mention_event(
-            "<@UBOT> put this logo on a coffee mug", ts="1700001000.000100", files=[item]
-        )
-        await imagine.event(event)
+        item = await mention_with_png(imagine, png)
         await imagine.slack.wait_for(lambda: regenerate_keys(imagine))
         await imagine.click("imagine_regenerate", regenerate_keys(imagine)[0], user="U3")
         await imagine.slack.wait_for(lambda: len(results(imagine)) == 2)
         assert input_images(bodies[1]) == [data_url(png)]
-        assert "put this logo on a coffee mug" in json.dumps(bodies[1]["input"])
+        assert MUG in json.dumps(bodies[1]["input"])
         assert imagine.slack.downloads == [(item["id"], True), (item["id"], True)]
         assert results(imagine)[1].text.startswith("<@U3> regenerated:")
 

@@ -12,7 +12,7 @@ import aiohttp
 
 from tests.conftest import BOT_TOKEN, OPENAI_KEY
 from tests.fakes import FakeOpenAI, FakeSlack
-from tests.harness import slash_command_body, sign
+from tests.harness import sign, slash_command_body
 from tests.test_process import bot_process
 
 RESUMED = "resumed after a restart"
@@ -81,3 +81,31 @@ async def test_sigterm_hands_unfinished_requests_to_the_next_start(tmp_path: Pat
             await slack.wait_for(lambda: delivered(slack), timeout=30)
         assert delivered(slack) == ["<@U7> imagined"]
         assert [r["text"] for r in slack.responses if RESUMED in r.get("text", "")]
+
+
+async def test_no_call_is_sent_during_the_shutdown_grace(tmp_path: Path) -> None:
+    """A request waiting for OpenAI capacity at SIGTERM is not sent when capacity comes back
+    during the grace (a call cut off at its end would be billed, then run again): it resumes
+    after the restart, and each request reaches OpenAI once."""
+    database = tmp_path / "imagine.db"
+    async with (
+        FakeSlack(bot_token=BOT_TOKEN) as slack,
+        FakeOpenAI(api_key=OPENAI_KEY, latency_s=2) as openai,
+    ):
+        async with (
+            bot_process(slack, openai, database, SHUTDOWN_GRACE_S="6") as bot,
+            aiohttp.ClientSession() as session,
+        ):
+            for i in range(6):  # 5 probes go before anything is known; the 6th waits
+                await command(session, bot.url, f"a fox number {i}", f"U{i}", slack)
+            await slack.wait_for(lambda: len(openai.requests_to("/responses")) == 5, timeout=10)
+            openai.latency_s = 30  # a call sent from now on would still run at the grace's end
+            bot.process.send_signal(signal.SIGTERM)  # the probes' answers come during the grace
+            await asyncio.wait_for(bot.process.wait(), 30)
+        assert bot.process.returncode == 0
+        assert len(openai.requests_to("/responses")) == 5  # the waiting one was not sent
+        assert len(delivered(slack)) == 5
+        openai.latency_s = 0
+        async with bot_process(slack, openai, database):
+            await slack.wait_for(lambda: len(delivered(slack)) == 6, timeout=30)
+        assert len(openai.requests_to("/responses")) == 6

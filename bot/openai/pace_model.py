@@ -141,7 +141,6 @@ class PaceModel:
             )
         self.buckets: dict[str, Bucket] = {}
         self.blocked_until = 0.0
-        self.paced = self.ceiling is not None  # False: nothing known yet (probe) or no headers
         self.probing = 0  # images in flight while nothing is known
         # Until the first answer, even a known ceiling is no guide to what is left of it (the
         # instance before a restart may have used it up): a few probes go first.
@@ -212,7 +211,6 @@ class PaceModel:
             guess.grow(now, GUESS_GROW, self.period_s)  # answered: try more
         if not windows:
             return
-        self.paced = True
         for dimension in [d for d, b in self.buckets.items() if b.synthetic]:
             told = dimension in windows or (
                 is_images_dimension(dimension) and any(map(is_images_dimension, windows))
